@@ -1,0 +1,588 @@
+"""Compiled batch Levenberg-Marquardt for log-logistic curves.
+
+One call fits every curve of a batch in parallel (numba ``prange``). The
+model is drc's LL.4,
+
+    f(x) = c + (d - c) / (1 + exp(b * (log(x) - log(e)))),
+
+optimised internally over ``(b, c, d, eta = log e)`` so that ``e`` stays
+positive. Doses of 0 (vehicle) are allowed: there ``f = d`` when ``b > 0``
+and ``f = c`` when ``b < 0``, as in drc.
+
+Every curve gets data-driven starting values (logit linearisation on the
+observed range), a bounded iteration budget and a status code; after
+convergence the covariance is ``s^2 H^-1`` where ``H`` is the full Hessian
+of half the residual sum of squares (drc's choice), not the Gauss-Newton
+``J'J``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+N_PARAMS = 4  # b, c, d, eta
+
+# status codes
+CONVERGED = 0
+MAX_ITER = 1
+TOO_FEW_POINTS = 2
+NUMERICAL = 3
+
+
+@nb.njit(cache=True, inline="always")
+def _g_terms(b: float, eta: float, lx: float, is_zero: bool) -> tuple[float, float, float]:
+    """Return g = 1/(1+exp(s)), dg/ds and the log-distance L = lx - eta."""
+    if is_zero:
+        if b > 0.0:
+            return 1.0, 0.0, 0.0
+        if b < 0.0:
+            return 0.0, 0.0, 0.0
+        return 0.5, 0.0, 0.0
+    big_l = lx - eta
+    s = b * big_l
+    if s > 700.0:
+        g = 0.0
+    elif s < -700.0:
+        g = 1.0
+    else:
+        g = 1.0 / (1.0 + math.exp(s))
+    return g, -g * (1.0 - g), big_l
+
+
+@nb.njit(cache=True)
+def _rss(p: np.ndarray, lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int) -> float:
+    total = 0.0
+    for i in range(m):
+        g, _, _ = _g_terms(p[0], p[3], lx[i], zero[i])
+        r = y[i] - (p[1] + (p[2] - p[1]) * g)
+        total += r * r
+    return total
+
+
+@nb.njit(cache=True)
+def _normal_equations(
+    p: np.ndarray,
+    lx: np.ndarray,
+    y: np.ndarray,
+    zero: np.ndarray,
+    m: int,
+    a: np.ndarray,
+    grad: np.ndarray,
+) -> float:
+    """Fill a = J'J and grad = J'r (r = y - f); return the RSS."""
+    b, c, d, eta = p[0], p[1], p[2], p[3]
+    delta = d - c
+    jrow = np.empty(N_PARAMS)
+    a[:, :] = 0.0
+    grad[:] = 0.0
+    total = 0.0
+    for i in range(m):
+        g, gs, big_l = _g_terms(b, eta, lx[i], zero[i])
+        r = y[i] - (c + delta * g)
+        total += r * r
+        jrow[0] = delta * gs * big_l
+        jrow[1] = 1.0 - g
+        jrow[2] = g
+        jrow[3] = -delta * gs * b
+        for j in range(N_PARAMS):
+            grad[j] += jrow[j] * r
+            for k in range(j + 1):
+                a[j, k] += jrow[j] * jrow[k]
+    for j in range(N_PARAMS):
+        for k in range(j + 1, N_PARAMS):
+            a[j, k] = a[k, j]
+    return total
+
+
+@nb.njit(cache=True)
+def _solve_spd(a: np.ndarray, rhs: np.ndarray, free: np.ndarray, out: np.ndarray) -> bool:
+    """Solve a @ out = rhs over the free parameters by Cholesky; False if not SPD."""
+    n = a.shape[0]
+    low = np.zeros((n, n))
+    for j in range(n):
+        if not free[j]:
+            continue
+        s = a[j, j]
+        for k in range(j):
+            if free[k]:
+                s -= low[j, k] * low[j, k]
+        if not s > 0.0:
+            return False
+        low[j, j] = math.sqrt(s)
+        for i in range(j + 1, n):
+            if not free[i]:
+                continue
+            t = a[i, j]
+            for k in range(j):
+                if free[k]:
+                    t -= low[i, k] * low[j, k]
+            low[i, j] = t / low[j, j]
+    z = np.zeros(n)
+    for i in range(n):
+        if not free[i]:
+            continue
+        t = rhs[i]
+        for k in range(i):
+            if free[k]:
+                t -= low[i, k] * z[k]
+        z[i] = t / low[i, i]
+    for i in range(n - 1, -1, -1):
+        if not free[i]:
+            out[i] = 0.0
+            continue
+        t = z[i]
+        for k in range(i + 1, n):
+            if free[k]:
+                t -= low[k, i] * out[k]
+        out[i] = t / low[i, i]
+    return True
+
+
+@nb.njit(cache=True)
+def _start(
+    lx: np.ndarray,
+    y: np.ndarray,
+    zero: np.ndarray,
+    m: int,
+    p: np.ndarray,
+    free: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> None:
+    """Data-driven starting values, written into the free entries of p."""
+    ymin = np.inf
+    ymax = -np.inf
+    lmin = np.inf
+    lmax = -np.inf
+    for i in range(m):
+        ymin = min(ymin, y[i])
+        ymax = max(ymax, y[i])
+        if not zero[i]:
+            lmin = min(lmin, lx[i])
+            lmax = max(lmax, lx[i])
+    # direction: covariance of response with log dose (vehicle as lowest dose)
+    lzero = lmin - 1.0 if np.isfinite(lmin) else 0.0
+    sx = 0.0
+    sy = 0.0
+    for i in range(m):
+        sx += lzero if zero[i] else lx[i]
+        sy += y[i]
+    mx = sx / m
+    my = sy / m
+    cov = 0.0
+    for i in range(m):
+        xi = lzero if zero[i] else lx[i]
+        cov += (xi - mx) * (y[i] - my)
+    decreasing = cov <= 0.0
+    span = max(ymax - ymin, 1e-12 * max(abs(ymax), 1.0))
+    lower = ymin - 0.05 * span
+    upper = ymax + 0.05 * span
+    c = p[1] if not free[1] else (lower if decreasing else upper)
+    d = p[2] if not free[2] else (upper if decreasing else lower)
+    if free[1]:
+        p[1] = c
+    if free[2]:
+        p[2] = d
+    # logit linearisation: log((d - y) / (y - c)) = b * (lx - eta)
+    n_lin = 0
+    sxl = 0.0
+    szl = 0.0
+    sxx = 0.0
+    sxz = 0.0
+    for i in range(m):
+        if zero[i]:
+            continue
+        num = d - y[i]
+        den = y[i] - c
+        if num * den <= 0.0:
+            continue
+        z = math.log(num / den)
+        n_lin += 1
+        sxl += lx[i]
+        szl += z
+        sxx += lx[i] * lx[i]
+        sxz += lx[i] * z
+    b = 1.0
+    eta = 0.5 * (lmin + lmax) if np.isfinite(lmin) else 0.0
+    if n_lin >= 2:
+        var = sxx - sxl * sxl / n_lin
+        if var > 1e-12:
+            slope = (sxz - sxl * szl / n_lin) / var
+            intercept = (szl - slope * sxl) / n_lin
+            if abs(slope) > 1e-3:
+                b = slope
+                eta = -intercept / slope
+    # keep the start sane: slope within +-10, midpoint within 2 decades of data
+    b = min(max(abs(b), 0.2), 10.0)
+    if np.isfinite(lmin):
+        eta = min(max(eta, lmin - 4.6), lmax + 4.6)
+    if free[0]:
+        p[0] = b
+    if free[3]:
+        p[3] = eta
+    for j in range(N_PARAMS):
+        if free[j]:
+            p[j] = min(max(p[j], lo[j]), hi[j])
+
+
+@nb.njit(cache=True)
+def _grid_start(
+    lx: np.ndarray,
+    y: np.ndarray,
+    zero: np.ndarray,
+    m: int,
+    p: np.ndarray,
+    free: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> None:
+    """Global start by variable projection over a (slope, midpoint) grid.
+
+    For each grid point the linear parameters (bottom, top) that are free are
+    solved exactly by least squares; the best grid point is written into p.
+    Used when the first local fit looks doubtful.
+    """
+    lmin = np.inf
+    lmax = -np.inf
+    for i in range(m):
+        if not zero[i]:
+            lmin = min(lmin, lx[i])
+            lmax = max(lmax, lx[i])
+    if not np.isfinite(lmin):
+        return
+    n_eta = 13
+    slopes = np.array([0.5, 1.0, 2.0, 4.0, -0.5, -1.0, -2.0, -4.0])
+    best = np.inf
+    best_p = p.copy()
+    trial = p.copy()
+    for ie in range(n_eta):
+        eta = lmin - 0.5 + (lmax - lmin + 1.0) * ie / (n_eta - 1)
+        for b in slopes:
+            if not free[0] and b != slopes[0]:
+                continue
+            bb = b if free[0] else p[0]
+            ee = eta if free[3] else p[3]
+            # least squares for c (weight 1-g) and d (weight g)
+            s11 = 0.0
+            s12 = 0.0
+            s22 = 0.0
+            t1 = 0.0
+            t2 = 0.0
+            for i in range(m):
+                g, _, _ = _g_terms(bb, ee, lx[i], zero[i])
+                w1 = 1.0 - g
+                yi = y[i]
+                if not free[1]:
+                    yi -= p[1] * w1
+                if not free[2]:
+                    yi -= p[2] * g
+                s11 += w1 * w1
+                s12 += w1 * g
+                s22 += g * g
+                t1 += w1 * yi
+                t2 += g * yi
+            c = p[1]
+            d = p[2]
+            if free[1] and free[2]:
+                det = s11 * s22 - s12 * s12
+                if det <= 1e-12 * (s11 * s22 + 1e-300):
+                    continue
+                c = (t1 * s22 - t2 * s12) / det
+                d = (s11 * t2 - s12 * t1) / det
+            elif free[1]:
+                if s11 <= 0.0:
+                    continue
+                c = t1 / s11
+            elif free[2]:
+                if s22 <= 0.0:
+                    continue
+                d = t2 / s22
+            trial[0] = bb
+            trial[1] = min(max(c, lo[1]), hi[1])
+            trial[2] = min(max(d, lo[2]), hi[2])
+            trial[3] = min(max(ee, lo[3]), hi[3])
+            r = _rss(trial, lx, y, zero, m)
+            if r < best:
+                best = r
+                best_p[:] = trial
+    if np.isfinite(best):
+        p[:] = best_p
+
+
+@nb.njit(cache=True)
+def _covariance(
+    p: np.ndarray,
+    lx: np.ndarray,
+    y: np.ndarray,
+    zero: np.ndarray,
+    m: int,
+    free: np.ndarray,
+    n_free: int,
+    out: np.ndarray,
+) -> None:
+    """Write s^2 H^-1 over (b, c, d, eta) into out (NaN where undefined)."""
+    out[:, :] = np.nan
+    dof = m - n_free
+    if dof <= 0:
+        return
+    b, c, d, eta = p[0], p[1], p[2], p[3]
+    delta = d - c
+    h = np.zeros((N_PARAMS, N_PARAMS))
+    jrow = np.empty(N_PARAMS)
+    rss = 0.0
+    for i in range(m):
+        g, gs, big_l = _g_terms(b, eta, lx[i], zero[i])
+        r = y[i] - (c + delta * g)
+        rss += r * r
+        jrow[0] = delta * gs * big_l
+        jrow[1] = 1.0 - g
+        jrow[2] = g
+        jrow[3] = -delta * gs * b
+        for j in range(N_PARAMS):
+            for k in range(N_PARAMS):
+                h[j, k] += jrow[j] * jrow[k]
+        gss = -gs * (1.0 - 2.0 * g)
+        # second derivatives of f (only the non-zero ones), subtract r * d2f
+        f_bb = delta * gss * big_l * big_l
+        f_be = delta * (-gss * b * big_l - gs)
+        f_ee = delta * gss * b * b
+        f_cb = -gs * big_l
+        f_ce = gs * b
+        f_db = gs * big_l
+        f_de = -gs * b
+        h[0, 0] -= r * f_bb
+        h[0, 3] -= r * f_be
+        h[3, 0] -= r * f_be
+        h[3, 3] -= r * f_ee
+        h[1, 0] -= r * f_cb
+        h[0, 1] -= r * f_cb
+        h[1, 3] -= r * f_ce
+        h[3, 1] -= r * f_ce
+        h[2, 0] -= r * f_db
+        h[0, 2] -= r * f_db
+        h[2, 3] -= r * f_de
+        h[3, 2] -= r * f_de
+    s2 = rss / dof
+    col = np.empty(N_PARAMS)
+    unit = np.zeros(N_PARAMS)
+    for k in range(N_PARAMS):
+        if not free[k]:
+            continue
+        unit[:] = 0.0
+        unit[k] = 1.0
+        if not _solve_spd(h, unit, free, col):
+            out[:, :] = np.nan
+            return
+        for j in range(N_PARAMS):
+            if free[j]:
+                out[j, k] = s2 * col[j]
+            else:
+                out[j, k] = 0.0
+    for j in range(N_PARAMS):
+        if not free[j]:
+            for k in range(N_PARAMS):
+                out[j, k] = 0.0
+
+
+@nb.njit(cache=True)
+def _fit_one(
+    lx: np.ndarray,
+    y: np.ndarray,
+    zero: np.ndarray,
+    m: int,
+    p: np.ndarray,
+    free: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    max_iter: int,
+    ftol: float,
+) -> tuple[int, int, float]:
+    """Levenberg-Marquardt (Nielsen's damping update); returns status, iterations, RSS."""
+    a = np.empty((N_PARAMS, N_PARAMS))
+    grad = np.empty(N_PARAMS)
+    damped = np.empty((N_PARAMS, N_PARAMS))
+    step = np.empty(N_PARAMS)
+    trial = np.empty(N_PARAMS)
+    rss = _normal_equations(p, lx, y, zero, m, a, grad)
+    if not np.isfinite(rss):
+        return NUMERICAL, 0, rss
+    amax = 0.0
+    for j in range(N_PARAMS):
+        if free[j]:
+            amax = max(amax, a[j, j])
+    lam = 1e-3 * amax if amax > 0.0 else 1e-3
+    nu = 2.0
+    yscale = 0.0
+    for i in range(m):
+        yscale += y[i] * y[i]
+    tiny = 1e-28 * max(yscale, 1e-300)
+    small_steps = 0
+    active = np.empty(N_PARAMS, dtype=np.bool_)
+    for it in range(1, max_iter + 1):
+        if rss <= tiny:
+            return CONVERGED, it, rss
+        # active set: a parameter on a bound whose descent direction points out stays put
+        for j in range(N_PARAMS):
+            active[j] = free[j] and not (
+                (p[j] >= hi[j] and grad[j] > 0.0) or (p[j] <= lo[j] and grad[j] < 0.0)
+            )
+        for j in range(N_PARAMS):
+            for k in range(N_PARAMS):
+                damped[j, k] = a[j, k]
+            damped[j, j] += lam * max(a[j, j], 1e-12 * amax + 1e-300)
+        if not _solve_spd(damped, grad, active, step):
+            lam *= nu
+            nu *= 2.0
+            continue
+        for j in range(N_PARAMS):
+            trial[j] = p[j] + step[j] if active[j] else p[j]
+            trial[j] = min(max(trial[j], lo[j]), hi[j])
+        new_rss = _rss(trial, lx, y, zero, m)
+        # predicted reduction of the linear model with the damping term
+        pred = 0.0
+        for j in range(N_PARAMS):
+            if active[j]:
+                dj = trial[j] - p[j]
+                pred += dj * (lam * max(a[j, j], 1e-12 * amax + 1e-300) * dj + grad[j])
+        actual = rss - new_rss
+        if np.isfinite(new_rss) and actual > 0.0:
+            rho = actual / pred if pred > 0.0 else 1.0
+            for j in range(N_PARAMS):
+                p[j] = trial[j]
+            old = rss
+            rss = _normal_equations(p, lx, y, zero, m, a, grad)
+            t = 2.0 * rho - 1.0
+            lam *= max(1.0 / 3.0, 1.0 - t * t * t)
+            nu = 2.0
+            if actual <= ftol * old:
+                small_steps += 1
+                if small_steps >= 2:
+                    return CONVERGED, it, rss
+            else:
+                small_steps = 0
+        else:
+            lam *= nu
+            nu *= 2.0
+            # a step that cannot reduce the RSS any more at huge damping: at optimum
+            if lam > 1e16 * max(amax, 1e-300):
+                return CONVERGED, it, rss
+    return MAX_ITER, max_iter, rss
+
+
+@nb.njit(cache=True)
+def _doubtful(
+    code: int,
+    p: np.ndarray,
+    lx: np.ndarray,
+    zero: np.ndarray,
+    m: int,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> bool:
+    """Tell whether a local fit deserves a second, global start (unconverged, on a bound, off the data)."""
+    if code != CONVERGED:
+        return True
+    for j in range(N_PARAMS):
+        if p[j] <= lo[j] or p[j] >= hi[j]:
+            return True
+    lmin = np.inf
+    lmax = -np.inf
+    for i in range(m):
+        if not zero[i]:
+            lmin = min(lmin, lx[i])
+            lmax = max(lmax, lx[i])
+    return not (lmin <= p[3] <= lmax)
+
+
+@nb.njit(parallel=True, cache=True)
+def fit_batch(
+    log_dose: np.ndarray,
+    response: np.ndarray,
+    params: np.ndarray,
+    free: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    max_iter: int,
+    ftol: float,
+    use_start: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fit every row of a batch.
+
+    Parameters
+    ----------
+    log_dose, response : ndarray of shape (N, M)
+        Natural log of dose (``-inf`` for vehicle) and response; NaN pads.
+    params : ndarray of shape (N, 4)
+        Fixed values (and starting values when `use_start`) of b, c, d, eta.
+    free : ndarray of shape (4,), bool
+        Which parameters are estimated.
+    lower, upper : ndarray of shape (N, 4)
+        Box bounds over (b, c, d, eta) per curve.
+
+    Returns
+    -------
+    params, covariance (N, 4, 4), rss (N,), n_obs (N,), status (N,), iterations (N,)
+    """
+    n, width = response.shape
+    out = params.copy()
+    cov = np.full((n, N_PARAMS, N_PARAMS), np.nan)
+    rss = np.full(n, np.nan)
+    n_obs = np.zeros(n, dtype=np.int64)
+    status = np.full(n, TOO_FEW_POINTS, dtype=np.int64)
+    iterations = np.zeros(n, dtype=np.int64)
+    n_free = 0
+    for j in range(N_PARAMS):
+        if free[j]:
+            n_free += 1
+    for row in nb.prange(n):
+        lx = np.empty(width)
+        y = np.empty(width)
+        zero = np.empty(width, dtype=np.bool_)
+        m = 0
+        n_dose_levels = 0
+        for i in range(width):
+            yi = response[row, i]
+            li = log_dose[row, i]
+            if np.isnan(yi) or np.isnan(li) or li == np.inf:
+                continue
+            lx[m] = li
+            y[m] = yi
+            zero[m] = li == -np.inf
+            m += 1
+        # distinct dose levels
+        for i in range(m):
+            seen = False
+            for k in range(i):
+                if lx[k] == lx[i]:
+                    seen = True
+                    break
+            if not seen:
+                n_dose_levels += 1
+        n_obs[row] = m
+        if m <= n_free or n_dose_levels < n_free:
+            continue
+        p = out[row].copy()
+        if not use_start:
+            _start(lx, y, zero, m, p, free, lower[row], upper[row])
+        code, its, r = _fit_one(lx, y, zero, m, p, free, lower[row], upper[row], max_iter, ftol)
+        if _doubtful(code, p, lx, zero, m, lower[row], upper[row]):
+            q = out[row].copy()
+            _grid_start(lx, y, zero, m, q, free, lower[row], upper[row])
+            code2, its2, r2 = _fit_one(
+                lx, y, zero, m, q, free, lower[row], upper[row], max_iter, ftol
+            )
+            its += its2
+            if np.isfinite(r2) and (not np.isfinite(r) or r2 < r):
+                p = q
+                r = r2
+                code = code2
+        out[row] = p
+        rss[row] = r
+        status[row] = code
+        iterations[row] = its
+        if code != NUMERICAL:
+            _covariance(p, lx, y, zero, m, free, n_free, cov[row])
+    return out, cov, rss, n_obs, status, iterations

@@ -1,0 +1,595 @@
+"""Batch fitting of log-logistic dose-response curves.
+
+`fit_curves` fits one curve or a million with the same compiled kernel and
+returns a `CurveFits`: parameters, their covariance, fit statistics, flags,
+and methods for the metrics a study needs (absolute and relative ICx with
+confidence intervals, Emax, AUC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from resistlab.dose_response import _kernel
+from resistlab.dose_response._model import (
+    log_logistic,
+    log_logistic_area,
+    log_logistic_inverse,
+)
+
+__all__ = ["CurveFits", "EffectiveDose", "fit_curves", "fit_hill"]
+
+Model = Literal["ll4", "ll3", "ll2"]
+PARAMETERS = ("hill_slope", "bottom", "top", "ec50")
+
+#: Largest |hill slope| allowed, as the log-dose distance over which the curve
+#: may fall from 95 % to 5 % of its span: steeper is a step between two doses.
+_STEP_LOGIT = 30.0
+#: How far (natural log units, one decade) the EC50 may leave the tested range.
+_EC50_MARGIN = np.log(10.0)
+
+
+@dataclass(frozen=True)
+class EffectiveDose:
+    """Doses at which the fitted curves reach a response level, one per curve.
+
+    Attributes
+    ----------
+    level : float
+        Percent effect, e.g. 50 for IC50.
+    kind : {"absolute", "relative"}
+        Absolute: the response equals ``(100 - level) %`` of the control
+        response. Relative: ``level %`` of the way from top to bottom (drc's ED).
+    estimate, lower, upper : ndarray of shape (N,)
+        Point estimate and confidence limits. For censored curves, `estimate`
+        holds the bound (top or lowest tested dose) and the limits are NaN.
+    se : ndarray of shape (N,)
+        Delta-method standard error of the estimate (dose units).
+    censor : ndarray of shape (N,), str
+        ``""`` (estimated), ``">"`` (not reached up to the top dose) or
+        ``"<"`` (already passed at the lowest dose).
+    """
+
+    level: float
+    kind: str
+    estimate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    se: np.ndarray
+    censor: np.ndarray
+
+
+@dataclass(frozen=True)
+class CurveFits:
+    """Fitted log-logistic curves, one entry per curve.
+
+    All arrays have shape (N,) unless noted. Doses are in the units given.
+
+    Attributes
+    ----------
+    hill_slope, bottom, top, ec50 : ndarray
+        drc's b, c, d, e. A positive slope means the response falls with dose.
+    covariance : ndarray of shape (N, 4, 4)
+        Covariance of (hill_slope, bottom, top, ec50), ``s^2 H^-1`` with ``H``
+        the full Hessian of half the residual sum of squares, as drc computes
+        it. Rows and columns of fixed parameters are 0; NaN if undefined.
+    rss : ndarray
+        Residual sum of squares.
+    n_obs, df_resid : ndarray of int
+        Points used and residual degrees of freedom.
+    dose_min, dose_max : ndarray
+        Lowest and highest positive dose of each curve.
+    status : ndarray of int
+        Kernel status: 0 converged, 1 iteration budget exhausted, 2 too few
+        points, 3 numerical failure.
+    flags : tuple of str
+        Why a curve should not be read as precise ("" when nothing to say).
+    f_pvalue : ndarray
+        Extra-sum-of-squares F test of the curve against a flat line.
+    lack_of_fit_pvalue : ndarray
+        F test of the curve against the dose-level means (pure replicate
+        error), NaN without replicates; small values mean the data are not
+        sigmoid (non-monotone, hormetic, or a plateau the model misses).
+    control_response : float
+        The response of untreated cells (100 % viability) that absolute ICx
+        refer to.
+    model : str
+        "ll4", "ll3" (bottom fixed) or "ll2" (bottom and top fixed).
+    """
+
+    hill_slope: np.ndarray
+    bottom: np.ndarray
+    top: np.ndarray
+    ec50: np.ndarray
+    covariance: np.ndarray
+    rss: np.ndarray
+    n_obs: np.ndarray
+    df_resid: np.ndarray
+    dose_min: np.ndarray
+    dose_max: np.ndarray
+    status: np.ndarray
+    iterations: np.ndarray
+    flags: tuple[str, ...]
+    f_pvalue: np.ndarray
+    lack_of_fit_pvalue: np.ndarray
+    control_response: float
+    model: str
+    free: tuple[bool, bool, bool, bool] = field(default=(True, True, True, True))
+
+    def __len__(self) -> int:
+        return int(self.ec50.shape[0])
+
+    @property
+    def converged(self) -> np.ndarray:
+        """True where the optimiser met its tolerance within the iteration budget."""
+        return self.status == _kernel.CONVERGED
+
+    @property
+    def rse(self) -> np.ndarray:
+        """Residual standard error, ``sqrt(rss / df_resid)``."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sqrt(self.rss / np.where(self.df_resid > 0, self.df_resid, np.nan))
+
+    @property
+    def standard_errors(self) -> np.ndarray:
+        """Standard errors of (hill_slope, bottom, top, ec50), shape (N, 4)."""
+        diag = np.diagonal(self.covariance, axis1=1, axis2=2)
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(np.where(diag >= 0, diag, np.nan))
+
+    def predict(self, doses: ArrayLike) -> np.ndarray:
+        """Fitted response at `doses`, shape (N, D) for doses of shape (D,) or (N, D)."""
+        x = np.asarray(doses, dtype=float)
+        if x.ndim == 1:
+            x = x[None, :]
+        return log_logistic(
+            x,
+            self.hill_slope[:, None],
+            self.bottom[:, None],
+            self.top[:, None],
+            self.ec50[:, None],
+        )
+
+    def effective_dose(
+        self,
+        level: float = 50.0,
+        *,
+        kind: Literal["absolute", "relative"] = "absolute",
+        confidence: float = 0.95,
+        interval: Literal["log", "linear"] = "log",
+    ) -> EffectiveDose:
+        """Dose reaching `level` % effect, with a delta-method confidence interval.
+
+        Parameters
+        ----------
+        level : float
+            Percent effect in (0, 100): 50 gives IC50, 10 gives IC10.
+        kind : {"absolute", "relative"}
+            "absolute": the response crosses ``(100 - level) %`` of the control
+            response (the bench meaning of IC50). "relative": `level` % of the
+            way from top to bottom (drc's ``ED(type = "relative")``; 50 gives ec50).
+        confidence : float
+            Coverage of the interval, using the t distribution on the residual
+            degrees of freedom.
+        interval : {"log", "linear"}
+            "log" (default): symmetric on log dose, so limits stay positive.
+            "linear": estimate +- t * se, as drc's ``ED(interval = "delta")``.
+
+        Returns
+        -------
+        EffectiveDose
+            Absolute doses outside the tested range are censored at its edge,
+            never extrapolated; relative ones are reported as estimated.
+        """
+        if not 0.0 < level < 100.0:
+            msg = f"level must be a percent effect strictly between 0 and 100, got {level}"
+            raise ValueError(msg)
+        if kind not in ("absolute", "relative"):
+            msg = f"kind must be 'absolute' or 'relative', got {kind!r}"
+            raise ValueError(msg)
+        b, c, d, e = self.hill_slope, self.bottom, self.top, self.ec50
+        p = level / 100.0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if kind == "relative":
+                # response p of the way from the zero-dose end to the infinite-dose end
+                target = np.where(b >= 0, d - p * (d - c), c + p * (d - c))
+            else:
+                target = np.full_like(e, self.control_response * (1.0 - p))
+            estimate = log_logistic_inverse(target, b, c, d, e)
+            # gradient of log(estimate) with respect to (b, c, d, e)
+            q = (d - target) / (target - c)
+            grad = np.stack(
+                [
+                    -np.log(q) / b**2,
+                    1.0 / (b * (target - c)),
+                    1.0 / (b * (d - target)),
+                    1.0 / e,
+                ],
+                axis=1,
+            )
+            if kind == "relative":
+                # target moves with c and d: log q is constant, so only b and e matter
+                grad[:, 1:3] = 0.0
+            grad = np.where(np.asarray(self.free)[None, :], grad, 0.0)
+            var_log = np.einsum("ni,nij,nj->n", grad, self.covariance, grad)
+            se_log = np.sqrt(np.where(var_log >= 0, var_log, np.nan))
+            t = stats.t.ppf(0.5 + confidence / 2.0, np.maximum(self.df_resid, 1))
+            t = np.where(self.df_resid > 0, t, np.nan)
+            se = estimate * se_log
+            if interval == "log":
+                lower = estimate * np.exp(-t * se_log)
+                upper = estimate * np.exp(t * se_log)
+            else:
+                lower = estimate - t * se
+                upper = estimate + t * se
+        censor = np.full(len(self), "", dtype=object)
+        if kind == "absolute":
+            response_low = log_logistic(self.dose_min, b, c, d, e)
+            response_high = log_logistic(self.dose_max, b, c, d, e)
+            fall = response_high <= response_low
+            above = np.where(fall, response_high > target, response_high < target)
+            below = np.where(fall, response_low <= target, response_low >= target)
+            censor = np.where(above, ">", np.where(below, "<", "")).astype(object)
+            censor = np.where(np.isnan(e), "", censor).astype(object)
+            bound = np.where(censor == ">", self.dose_max, self.dose_min)
+            is_censored = censor != ""
+            estimate = np.where(is_censored, bound, estimate)
+            lower = np.where(is_censored, np.nan, lower)
+            upper = np.where(is_censored, np.nan, upper)
+            se = np.where(is_censored, np.nan, se)
+        return EffectiveDose(
+            level=float(level),
+            kind=kind,
+            estimate=estimate,
+            lower=lower,
+            upper=upper,
+            se=se,
+            censor=censor,
+        )
+
+    def ec50_interval(self, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """Confidence interval of the ec50 parameter, symmetric on log dose."""
+        ed = self.effective_dose(50.0, kind="relative", confidence=confidence)
+        return ed.lower, ed.upper
+
+    def emax(self) -> np.ndarray:
+        """Fitted response at the highest tested dose (the maximal observed effect)."""
+        return log_logistic(self.dose_max, self.hill_slope, self.bottom, self.top, self.ec50)
+
+    def auc(self) -> np.ndarray:
+        """Normalised area under the fitted curve over log dose.
+
+        The area between the lowest and highest tested dose, divided by the
+        log-dose range and the control response: 1 means no effect anywhere in
+        the range, 0 complete killing throughout (the "activity area" complement).
+        """
+        area = log_logistic_area(
+            self.dose_min, self.dose_max, self.hill_slope, self.bottom, self.top, self.ec50
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            width = np.log(self.dose_max) - np.log(self.dose_min)
+            return area / (width * self.control_response)
+
+    def to_frame(self, *, levels: tuple[float, ...] = (10.0, 20.0, 90.0)) -> pd.DataFrame:
+        """One row per curve: parameters, errors, ICx with CIs, Emax, AUC, flags.
+
+        Columns: ``hill``, ``bottom``, ``top``, ``ec50`` (with ``_se``),
+        ``ec50_ci_low/high``, ``ic50`` (absolute) with ``ic50_ci_low/high`` and
+        ``ic50_censor``, ``ic<level>`` with censor for each of `levels`,
+        ``emax``, ``auc``, ``rss``, ``rse``, ``n``, ``df``, ``converged``,
+        ``f_pvalue``, ``lack_of_fit_pvalue``, ``flag``.
+        """
+        se = self.standard_errors
+        ec_low, ec_high = self.ec50_interval()
+        ic50 = self.effective_dose(50.0)
+        frame = {
+            "hill": self.hill_slope,
+            "bottom": self.bottom,
+            "top": self.top,
+            "ec50": self.ec50,
+            "hill_se": se[:, 0],
+            "bottom_se": se[:, 1],
+            "top_se": se[:, 2],
+            "ec50_se": se[:, 3],
+            "ec50_ci_low": ec_low,
+            "ec50_ci_high": ec_high,
+            "ic50": ic50.estimate,
+            "ic50_ci_low": ic50.lower,
+            "ic50_ci_high": ic50.upper,
+            "ic50_censor": ic50.censor,
+        }
+        for level in levels:
+            ed = self.effective_dose(level)
+            name = f"ic{level:g}"
+            frame[name] = ed.estimate
+            frame[f"{name}_ci_low"] = ed.lower
+            frame[f"{name}_ci_high"] = ed.upper
+            frame[f"{name}_censor"] = ed.censor
+        frame.update(
+            {
+                "emax": self.emax(),
+                "auc": self.auc(),
+                "rss": self.rss,
+                "rse": self.rse,
+                "n": self.n_obs,
+                "df": self.df_resid,
+                "converged": self.converged,
+                "f_pvalue": self.f_pvalue,
+                "lack_of_fit_pvalue": self.lack_of_fit_pvalue,
+                "flag": np.asarray(self.flags, dtype=object),
+            }
+        )
+        return pd.DataFrame(frame)
+
+
+def _as_batch(values: ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        msg = f"{name} must be 1-D (one curve) or 2-D (curves x points), got shape {arr.shape}"
+        raise ValueError(msg)
+    return arr
+
+
+def fit_curves(
+    doses: ArrayLike,
+    responses: ArrayLike,
+    *,
+    model: Model = "ll4",
+    top: float | None = None,
+    bottom: float | None = None,
+    control_response: float = 100.0,
+    max_iter: int = 200,
+) -> CurveFits:
+    """Fit log-logistic curves to many dose-response series at once.
+
+    Parameters
+    ----------
+    doses : array_like of shape (N, M) or (M,)
+        Concentrations (any single unit; 0 marks vehicle wells, which belong
+        to the top asymptote as in drc). NaN pads ragged curves.
+    responses : array_like of shape (N, M) or (M,)
+        Responses, e.g. % viability; NaN marks missing points.
+    model : {"ll4", "ll3", "ll2"}
+        drc's LL.4 (all four parameters), LL.3 (bottom fixed, 0 unless
+        `bottom` is given) or LL.2 (bottom and top fixed; top defaults to
+        `control_response`).
+    top, bottom : float, optional
+        Fix the top or bottom asymptote, e.g. ``top=100`` for a curve forced
+        through 100 % viability.
+    control_response : float
+        Response of untreated cells; absolute ICx are fractions of it.
+    max_iter : int
+        Iteration budget per start; curves that exhaust it are flagged.
+
+    Returns
+    -------
+    CurveFits
+
+    Examples
+    --------
+    >>> x = np.array([1e-9, 1e-8, 1e-7, 1e-6, 1e-5])
+    >>> y = 5 + 95 / (1 + (x / 1e-7) ** 1.2)
+    >>> fits = fit_curves(x, y)
+    >>> round(float(fits.ec50[0]) * 1e9, 3), round(float(fits.hill_slope[0]), 3)
+    (100.0, 1.2)
+    """
+    x = _as_batch(doses, "doses")
+    y = _as_batch(responses, "responses")
+    if x.shape[0] == 1 and y.shape[0] > 1:
+        x = np.broadcast_to(x, y.shape)
+    if x.shape != y.shape:
+        msg = f"doses and responses must have the same shape, got {x.shape} and {y.shape}"
+        raise ValueError(msg)
+    if np.any(x < 0):
+        row, col = np.argwhere(x < 0)[0]
+        msg = f"doses must be non-negative; curve {row}, point {col} has dose {x[row, col]}"
+        raise ValueError(msg)
+    if model not in ("ll4", "ll3", "ll2"):
+        msg = f"Invalid value ({model!r}) for argument 'model'; should be 'll4', 'll3' or 'll2'."
+        raise ValueError(msg)
+    if model in ("ll3", "ll2") and bottom is None:
+        bottom = 0.0
+    if model == "ll2" and top is None:
+        top = control_response
+    free = np.array([True, bottom is None, top is None, True])
+    n = y.shape[0]
+    valid = ~np.isnan(x) & ~np.isnan(y)
+    with np.errstate(divide="ignore"):
+        log_dose = np.where(valid, np.log(np.where(valid, x, 1.0)), np.nan)
+    positive = valid & (x > 0)
+    with np.errstate(invalid="ignore"):
+        dose_min = np.where(positive, x, np.inf).min(axis=1)
+        dose_max = np.where(positive, x, -np.inf).max(axis=1)
+    lmin = np.log(np.where(np.isfinite(dose_min), dose_min, np.nan))
+    lmax = np.log(np.where(np.isfinite(dose_max), dose_max, np.nan))
+    slope_cap = _STEP_LOGIT / _min_log_spacing(log_dose)
+    lower = np.column_stack(
+        [-slope_cap, np.full(n, -np.inf), np.full(n, -np.inf), lmin - _EC50_MARGIN]
+    )
+    upper = np.column_stack(
+        [slope_cap, np.full(n, np.inf), np.full(n, np.inf), lmax + _EC50_MARGIN]
+    )
+    lower = np.where(np.isnan(lower), -np.inf, lower)
+    upper = np.where(np.isnan(upper), np.inf, upper)
+    start = np.zeros((n, 4))
+    start[:, 1] = bottom if bottom is not None else 0.0
+    start[:, 2] = top if top is not None else 0.0
+    params, cov_eta, rss, n_obs, status, iterations = _kernel.fit_batch(
+        np.ascontiguousarray(log_dose),
+        np.ascontiguousarray(np.where(valid, y, np.nan)),
+        start,
+        free,
+        lower,
+        upper,
+        int(max_iter),
+        1e-9,
+        False,
+    )
+    ok = status != _kernel.TOO_FEW_POINTS
+    params = np.where(ok[:, None], params, np.nan)
+    ec50 = np.exp(params[:, 3])
+    # covariance over (b, c, d, e) from (b, c, d, log e): scale the last row/column by e
+    scale = np.ones((n, 4))
+    scale[:, 3] = ec50
+    covariance = cov_eta * scale[:, :, None] * scale[:, None, :]
+    n_free = int(free.sum())
+    df_resid = np.maximum(n_obs - n_free, 0)
+    f_pvalue, lof_pvalue = _fit_tests(log_dose, y, valid, rss, df_resid, n_free)
+    fits = CurveFits(
+        hill_slope=params[:, 0],
+        bottom=params[:, 1],
+        top=params[:, 2],
+        ec50=ec50,
+        covariance=covariance,
+        rss=rss,
+        n_obs=n_obs,
+        df_resid=df_resid,
+        dose_min=np.where(np.isfinite(dose_min), dose_min, np.nan),
+        dose_max=np.where(np.isfinite(dose_max), dose_max, np.nan),
+        status=status,
+        iterations=iterations,
+        flags=(),
+        f_pvalue=f_pvalue,
+        lack_of_fit_pvalue=lof_pvalue,
+        control_response=float(control_response),
+        model=model,
+        free=(True, bool(free[1]), bool(free[2]), True),
+    )
+    flags = _flag(fits, lower, upper)
+    return CurveFits(**{**fits.__dict__, "flags": flags})
+
+
+def fit_hill(
+    doses: ArrayLike,
+    responses: ArrayLike,
+    *,
+    model: Model = "ll4",
+    top: float | None = None,
+    bottom: float | None = None,
+    control_response: float = 100.0,
+) -> CurveFits:
+    """Fit one curve; the same kernel as `fit_curves`, for a 1-D series.
+
+    Examples
+    --------
+    >>> fit = fit_hill([1e-9, 1e-8, 1e-7, 1e-6], [97, 81, 42, 8])
+    >>> bool(fit.converged[0])
+    True
+    """
+    x = np.asarray(doses, dtype=float)
+    y = np.asarray(responses, dtype=float)
+    if x.ndim != 1 or y.ndim != 1:
+        msg = "fit_hill takes one curve (1-D doses and responses); use fit_curves for many"
+        raise ValueError(msg)
+    return fit_curves(x, y, model=model, top=top, bottom=bottom, control_response=control_response)
+
+
+def _min_log_spacing(log_dose: np.ndarray) -> np.ndarray:
+    """Smallest gap between distinct positive log doses of each curve (NaN if < 2)."""
+    finite = np.where(np.isfinite(log_dose), log_dose, np.nan)
+    ordered = np.sort(finite, axis=1)
+    gaps = np.diff(ordered, axis=1)
+    gaps = np.where(gaps > 1e-9, gaps, np.nan)
+    with np.errstate(invalid="ignore"):
+        all_nan = np.all(np.isnan(gaps), axis=1)
+        out = np.full(log_dose.shape[0], np.nan)
+        if (~all_nan).any():
+            out[~all_nan] = np.nanmin(gaps[~all_nan], axis=1)
+    return np.where(np.isnan(out), 1.0, out)
+
+
+def _fit_tests(
+    log_dose: np.ndarray,
+    y: np.ndarray,
+    valid: np.ndarray,
+    rss: np.ndarray,
+    df_resid: np.ndarray,
+    n_free: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """F tests of each fit against a flat line and against the dose-level means."""
+    yv = np.where(valid, y, 0.0)
+    n = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = yv.sum(axis=1, keepdims=True) / n[:, None]
+        rss_flat = np.where(valid, (yv - mean) ** 2, 0.0).sum(axis=1)
+        df_model = n_free - 1
+        f_stat = ((rss_flat - rss) / df_model) / (rss / df_resid)
+        f_p = np.where(
+            (df_resid > 0) & np.isfinite(f_stat),
+            stats.f.sf(
+                np.maximum(np.nan_to_num(f_stat), 0.0), max(df_model, 1), np.maximum(df_resid, 1)
+            ),
+            np.nan,
+        )
+    # pure error: deviations from each dose level's mean (vectorised over curves)
+    key = np.where(valid, np.nan_to_num(log_dose, neginf=-1e300), np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    ks = np.take_along_axis(key, order, axis=1)
+    ys = np.take_along_axis(yv, order, axis=1)
+    vs = np.take_along_axis(valid, order, axis=1)
+    new_level = np.ones_like(vs)
+    new_level[:, 1:] = ~np.isclose(ks[:, 1:], ks[:, :-1], rtol=0.0, atol=1e-9)
+    new_level &= vs
+    group = np.cumsum(new_level, axis=1) - 1
+    width = key.shape[1]
+    flat = (np.arange(key.shape[0])[:, None] * width + np.maximum(group, 0))[vs]
+    sums = np.zeros(key.size)
+    counts = np.zeros(key.size)
+    np.add.at(sums, flat, ys[vs])
+    np.add.at(counts, flat, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        level_ss = np.where(counts > 0, sums**2 / counts, 0.0).reshape(key.shape).sum(axis=1)
+    pure_ss = (ys**2 * vs).sum(axis=1) - level_ss
+    pure_ss = np.maximum(pure_ss, 0.0)
+    n_levels = new_level.sum(axis=1)
+    df_pure = n - n_levels
+    df_lof = n_levels - n_free
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lof = ((rss - pure_ss) / df_lof) / (pure_ss / df_pure)
+        lof_p = np.where(
+            (df_lof > 0) & (df_pure > 0) & np.isfinite(lof) & (pure_ss > 0),
+            stats.f.sf(np.maximum(lof, 0.0), np.maximum(df_lof, 1), np.maximum(df_pure, 1)),
+            np.nan,
+        )
+    return f_p, lof_p
+
+
+def _flag(fits: CurveFits, lower: np.ndarray, upper: np.ndarray) -> tuple[str, ...]:
+    """Give, per curve, the reasons not to read it as precise."""
+    reasons: list[list[str]] = [[] for _ in range(len(fits))]
+
+    def add(mask: np.ndarray, text: str) -> None:
+        for i in np.flatnonzero(mask):
+            reasons[i].append(text)
+
+    status = fits.status
+    add(status == _kernel.TOO_FEW_POINTS, "too few points or dose levels to fit")
+    add(status == _kernel.MAX_ITER, "not converged within the iteration budget")
+    add(status == _kernel.NUMERICAL, "numerical failure")
+    fitted = status != _kernel.TOO_FEW_POINTS
+    with np.errstate(invalid="ignore"):
+        add(fitted & (fits.f_pvalue > 0.05), "flat: no significant dose effect (F test p > 0.05)")
+        add(
+            fitted & (fits.lack_of_fit_pvalue < 0.01),
+            "lack of fit: not sigmoid (non-monotone or plateau missed; F test p < 0.01)",
+        )
+        add(
+            fitted & (np.abs(fits.hill_slope) >= 0.999 * upper[:, 0]),
+            "step: the response changes within one dose step; slope and ec50 not identifiable",
+        )
+        outside = (fits.ec50 < fits.dose_min) | (fits.ec50 > fits.dose_max)
+        add(fitted & outside, "ec50 outside the tested dose range (extrapolated)")
+        cov_bad = np.isnan(fits.covariance[:, 3, 3])
+        add(fitted & cov_bad, "standard errors undefined (singular Hessian)")
+    ic50 = fits.effective_dose(50.0)
+    add(ic50.censor == ">", "ic50 > top dose (50 % not reached)")
+    add(ic50.censor == "<", "ic50 < lowest dose")
+    return tuple("; ".join(r) for r in reasons)
