@@ -346,6 +346,7 @@ def fit_curves(
     top: float | None = None,
     bottom: float | None = None,
     control_response: float = 100.0,
+    bounds: dict[str, tuple[float, float]] | None = None,
     max_iter: int = 200,
 ) -> CurveFits:
     """Fit log-logistic curves to many dose-response series at once.
@@ -366,6 +367,12 @@ def fit_curves(
         through 100 % viability.
     control_response : float
         Response of untreated cells; absolute ICx are fractions of it.
+    bounds : dict, optional
+        Box constraints ``{name: (low, high)}`` for any of ``hill_slope``,
+        ``bottom``, ``top``, ``ec50`` (dose units), e.g. GR fits' bounded
+        slope. By default the slope is capped where the curve would become a
+        step between two doses, and ec50 kept within a decade of the tested
+        range; both are flagged when reached.
     max_iter : int
         Iteration budget per start; curves that exhaust it are flagged.
 
@@ -419,6 +426,22 @@ def fit_curves(
     )
     lower = np.where(np.isnan(lower), -np.inf, lower)
     upper = np.where(np.isnan(upper), np.inf, upper)
+    for name, (low, high) in (bounds or {}).items():
+        if name not in PARAMETERS:
+            msg = f"unknown parameter {name!r} in bounds; should be one of {', '.join(PARAMETERS)}"
+            raise ValueError(msg)
+        if not low < high:
+            msg = f"bounds for {name} must satisfy low < high, got ({low}, {high})"
+            raise ValueError(msg)
+        j = PARAMETERS.index(name)
+        if name == "ec50":
+            if low < 0:
+                msg = f"bounds for ec50 must be non-negative, got ({low}, {high})"
+                raise ValueError(msg)
+            with np.errstate(divide="ignore"):
+                low, high = np.log(low), np.log(high)
+        lower[:, j] = low
+        upper[:, j] = high
     start = np.zeros((n, 4))
     start[:, 1] = bottom if bottom is not None else 0.0
     start[:, 2] = top if top is not None else 0.0
@@ -463,7 +486,7 @@ def fit_curves(
         model=model,
         free=(True, bool(free[1]), bool(free[2]), True),
     )
-    flags = _flag(fits, lower, upper)
+    flags = _flag(fits, slope_cap, lower, upper, tuple(bounds or ()))
     return CurveFits(**{**fits.__dict__, "flags": flags})
 
 
@@ -562,7 +585,13 @@ def _fit_tests(
     return f_p, lof_p
 
 
-def _flag(fits: CurveFits, lower: np.ndarray, upper: np.ndarray) -> tuple[str, ...]:
+def _flag(
+    fits: CurveFits,
+    slope_cap: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    bounded: tuple[str, ...],
+) -> tuple[str, ...]:
     """Give, per curve, the reasons not to read it as precise."""
     reasons: list[list[str]] = [[] for _ in range(len(fits))]
 
@@ -582,9 +611,14 @@ def _flag(fits: CurveFits, lower: np.ndarray, upper: np.ndarray) -> tuple[str, .
             "lack of fit: not sigmoid (non-monotone or plateau missed; F test p < 0.01)",
         )
         add(
-            fitted & (np.abs(fits.hill_slope) >= 0.999 * upper[:, 0]),
+            fitted & (np.abs(fits.hill_slope) >= 0.999 * slope_cap),
             "step: the response changes within one dose step; slope and ec50 not identifiable",
         )
+        values = np.column_stack([fits.hill_slope, fits.bottom, fits.top, np.log(fits.ec50)])
+        for name in bounded:
+            j = PARAMETERS.index(name)
+            at_bound = (values[:, j] <= lower[:, j]) | (values[:, j] >= upper[:, j])
+            add(fitted & at_bound, f"{name} at its bound")
         outside = (fits.ec50 < fits.dose_min) | (fits.ec50 > fits.dose_max)
         add(fitted & outside, "ec50 outside the tested dose range (extrapolated)")
         cov_bad = np.isnan(fits.covariance[:, 3, 3])
