@@ -60,7 +60,9 @@ class Synthetic:
 def log_logistic(dose, *, bottom, top, hill, ec50):
     dose = np.asarray(dose, dtype=float)
     with np.errstate(divide="ignore"):
-        log_ratio = np.where(dose > 0, np.log(np.where(dose > 0, dose, 1.0)) - np.log(ec50), -np.inf)
+        log_ratio = np.where(
+            dose > 0, np.log(np.where(dose > 0, dose, 1.0)) - np.log(ec50), -np.inf
+        )
     return bottom + (top - bottom) / (1.0 + np.exp(hill * log_ratio))
 
 
@@ -164,7 +166,9 @@ def make_plates(
                 {
                     "plate": plate,
                     "read": read,
-                    "well": [well_name(r, c) for r, c in zip(frame["row"], frame["col"])],
+                    "well": [
+                        well_name(r, c) for r, c in zip(frame["row"], frame["col"], strict=True)
+                    ],
                     "row": frame["row"].astype(int),
                     "col": frame["col"].astype(int),
                     "value": value,

@@ -20,7 +20,7 @@ def synthetic(rng):
 def by_hand(table: pd.DataFrame) -> pd.Series:
     """Independent loop computation of viability (usable = finite value and no flag)."""
     viability = pd.Series(np.nan, index=table.index)
-    for (plate, read), wells in table.groupby(["plate", "read"]):
+    for _, wells in table.groupby(["plate", "read"]):
         usable = wells["value"].notna() & wells["read_flag"].eq("")
         blanks = wells.loc[usable & wells["role"].eq("blank"), "value"].to_numpy()
         blank = blanks.mean() if blanks.size else 0.0

@@ -63,6 +63,20 @@ def _rss(p: np.ndarray, lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int)
 
 
 @nb.njit(cache=True)
+def _rss_keep(
+    p: np.ndarray, lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int, gbuf: np.ndarray
+) -> float:
+    """RSS at p, keeping each point's g in gbuf for the next normal equations."""
+    total = 0.0
+    for i in range(m):
+        g, _, _ = _g_terms(p[0], p[3], lx[i], zero[i])
+        gbuf[i] = g
+        r = y[i] - (p[1] + (p[2] - p[1]) * g)
+        total += r * r
+    return total
+
+
+@nb.njit(cache=True)
 def _normal_equations(
     p: np.ndarray,
     lx: np.ndarray,
@@ -71,8 +85,9 @@ def _normal_equations(
     m: int,
     a: np.ndarray,
     grad: np.ndarray,
+    gbuf: np.ndarray,
 ) -> float:
-    """Fill a = J'J and grad = J'r (r = y - f); return the RSS."""
+    """Fill a = J'J and grad = J'r (r = y - f) from the cached g; return the RSS."""
     b, c, d, eta = p[0], p[1], p[2], p[3]
     delta = d - c
     jrow = np.empty(N_PARAMS)
@@ -80,7 +95,9 @@ def _normal_equations(
     grad[:] = 0.0
     total = 0.0
     for i in range(m):
-        g, gs, big_l = _g_terms(b, eta, lx[i], zero[i])
+        g = gbuf[i]
+        gs = -g * (1.0 - g)
+        big_l = 0.0 if zero[i] else lx[i] - eta
         r = y[i] - (c + delta * g)
         total += r * r
         jrow[0] = delta * gs * big_l
@@ -229,6 +246,60 @@ def _start(
 
 
 @nb.njit(cache=True)
+def _project_linear(
+    lx: np.ndarray,
+    y: np.ndarray,
+    zero: np.ndarray,
+    m: int,
+    p: np.ndarray,
+    free: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> float:
+    """Set the free linear parameters (bottom, top) to their least-squares values.
+
+    For fixed slope and midpoint the model is linear in bottom and top; solve
+    the (up to 2x2) normal equations exactly, clip to the bounds and return the
+    RSS (inf when the system is singular).
+    """
+    s11 = 0.0
+    s12 = 0.0
+    s22 = 0.0
+    t1 = 0.0
+    t2 = 0.0
+    for i in range(m):
+        g, _, _ = _g_terms(p[0], p[3], lx[i], zero[i])
+        w1 = 1.0 - g
+        yi = y[i]
+        if not free[1]:
+            yi -= p[1] * w1
+        if not free[2]:
+            yi -= p[2] * g
+        s11 += w1 * w1
+        s12 += w1 * g
+        s22 += g * g
+        t1 += w1 * yi
+        t2 += g * yi
+    if free[1] and free[2]:
+        det = s11 * s22 - s12 * s12
+        if det <= 1e-12 * (s11 * s22 + 1e-300):
+            return np.inf
+        p[1] = (t1 * s22 - t2 * s12) / det
+        p[2] = (s11 * t2 - s12 * t1) / det
+    elif free[1]:
+        if s11 <= 0.0:
+            return np.inf
+        p[1] = t1 / s11
+    elif free[2]:
+        if s22 <= 0.0:
+            return np.inf
+        p[2] = t2 / s22
+    p[1] = min(max(p[1], lo[1]), hi[1])
+    p[2] = min(max(p[2], lo[2]), hi[2])
+    return _rss(p, lx, y, zero, m)
+
+
+@nb.njit(cache=True)
 def _grid_start(
     lx: np.ndarray,
     y: np.ndarray,
@@ -238,12 +309,14 @@ def _grid_start(
     free: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
-) -> None:
-    """Global start by variable projection over a (slope, midpoint) grid.
+) -> float:
+    """Global start by variable projection over candidate (slope, midpoint) pairs.
 
-    For each grid point the linear parameters (bottom, top) that are free are
-    solved exactly by least squares; the best grid point is written into p.
-    Used when the first local fit looks doubtful.
+    Candidates: moderate slopes (+-1.5) at nine midpoints across the tested
+    range, and a steep curve placed in the largest jump between adjacent dose
+    levels (the optimum of near-step data, which moderate starts miss). For
+    each, the free linear parameters (bottom, top) are solved exactly; the
+    best is written into p and its RSS returned (inf if none).
     """
     lmin = np.inf
     lmax = -np.inf
@@ -252,64 +325,62 @@ def _grid_start(
             lmin = min(lmin, lx[i])
             lmax = max(lmax, lx[i])
     if not np.isfinite(lmin):
-        return
-    n_eta = 13
-    slopes = np.array([0.5, 1.0, 2.0, 4.0, -0.5, -1.0, -2.0, -4.0])
+        return np.inf
+    # largest jump between adjacent positive dose levels (level means)
+    levels = np.empty(m)
+    means = np.empty(m)
+    n_levels = 0
+    for i in range(m):
+        if zero[i]:
+            continue
+        k = 0
+        while k < n_levels and levels[k] != lx[i]:
+            k += 1
+        if k == n_levels:
+            levels[k] = lx[i]
+            n_levels += 1
+    levels[:n_levels].sort()
+    for k in range(n_levels):
+        total = 0.0
+        count = 0
+        for i in range(m):
+            if not zero[i] and lx[i] == levels[k]:
+                total += y[i]
+                count += 1
+        means[k] = total / count
+    jump_eta = 0.5 * (lmin + lmax)
+    jump_slope = 1.0
+    biggest = -1.0
+    for k in range(n_levels - 1):
+        diff = means[k + 1] - means[k]
+        if abs(diff) > biggest:
+            biggest = abs(diff)
+            jump_eta = 0.5 * (levels[k] + levels[k + 1])
+            gap = levels[k + 1] - levels[k]
+            jump_slope = (6.0 / gap) * (1.0 if diff < 0 else -1.0)
+    n_eta = 9
     best = np.inf
     best_p = p.copy()
     trial = p.copy()
-    for ie in range(n_eta):
-        eta = lmin - 0.5 + (lmax - lmin + 1.0) * ie / (n_eta - 1)
-        for b in slopes:
-            if not free[0] and b != slopes[0]:
-                continue
-            bb = b if free[0] else p[0]
-            ee = eta if free[3] else p[3]
-            # least squares for c (weight 1-g) and d (weight g)
-            s11 = 0.0
-            s12 = 0.0
-            s22 = 0.0
-            t1 = 0.0
-            t2 = 0.0
-            for i in range(m):
-                g, _, _ = _g_terms(bb, ee, lx[i], zero[i])
-                w1 = 1.0 - g
-                yi = y[i]
-                if not free[1]:
-                    yi -= p[1] * w1
-                if not free[2]:
-                    yi -= p[2] * g
-                s11 += w1 * w1
-                s12 += w1 * g
-                s22 += g * g
-                t1 += w1 * yi
-                t2 += g * yi
-            c = p[1]
-            d = p[2]
-            if free[1] and free[2]:
-                det = s11 * s22 - s12 * s12
-                if det <= 1e-12 * (s11 * s22 + 1e-300):
-                    continue
-                c = (t1 * s22 - t2 * s12) / det
-                d = (s11 * t2 - s12 * t1) / det
-            elif free[1]:
-                if s11 <= 0.0:
-                    continue
-                c = t1 / s11
-            elif free[2]:
-                if s22 <= 0.0:
-                    continue
-                d = t2 / s22
-            trial[0] = bb
-            trial[1] = min(max(c, lo[1]), hi[1])
-            trial[2] = min(max(d, lo[2]), hi[2])
-            trial[3] = min(max(ee, lo[3]), hi[3])
-            r = _rss(trial, lx, y, zero, m)
-            if r < best:
-                best = r
-                best_p[:] = trial
+    for candidate in range(2 * n_eta + 1):
+        if candidate == 2 * n_eta:
+            b = jump_slope
+            eta = jump_eta
+        else:
+            b = 1.5 if candidate % 2 == 0 else -1.5
+            eta = lmin + (lmax - lmin) * (candidate // 2) / (n_eta - 1)
+        trial[:] = p
+        if free[0]:
+            trial[0] = min(max(b, lo[0]), hi[0])
+        if free[3]:
+            trial[3] = min(max(eta, lo[3]), hi[3])
+        r = _project_linear(lx, y, zero, m, trial, free, lo, hi)
+        if r < best:
+            best = r
+            best_p[:] = trial
     if np.isfinite(best):
         p[:] = best_p
+    return best
 
 
 @nb.njit(cache=True)
@@ -399,21 +470,31 @@ def _fit_one(
     hi: np.ndarray,
     max_iter: int,
     ftol: float,
+    lmin: float,
+    lmax: float,
 ) -> tuple[int, int, float]:
-    """Levenberg-Marquardt (Nielsen's damping update); returns status, iterations, RSS."""
+    """Levenberg-Marquardt (Nielsen's damping update); returns status, iterations, RSS.
+
+    While the midpoint lies outside the tested log-dose range [lmin, lmax] the
+    fit is extrapolated and will be flagged, so a looser tolerance (1e-6)
+    ends it sooner: no slow tail on curves the data cannot pin down.
+    """
     a = np.empty((N_PARAMS, N_PARAMS))
     grad = np.empty(N_PARAMS)
     damped = np.empty((N_PARAMS, N_PARAMS))
     step = np.empty(N_PARAMS)
     trial = np.empty(N_PARAMS)
-    rss = _normal_equations(p, lx, y, zero, m, a, grad)
+    gbuf = np.empty(m)
+    gtrial = np.empty(m)
+    _rss_keep(p, lx, y, zero, m, gbuf)
+    rss = _normal_equations(p, lx, y, zero, m, a, grad, gbuf)
     if not np.isfinite(rss):
         return NUMERICAL, 0, rss
     amax = 0.0
     for j in range(N_PARAMS):
         if free[j]:
             amax = max(amax, a[j, j])
-    lam = 1e-3 * amax if amax > 0.0 else 1e-3
+    lam = 1e-5 * amax if amax > 0.0 else 1e-5
     nu = 2.0
     yscale = 0.0
     for i in range(m):
@@ -440,7 +521,7 @@ def _fit_one(
         for j in range(N_PARAMS):
             trial[j] = p[j] + step[j] if active[j] else p[j]
             trial[j] = min(max(trial[j], lo[j]), hi[j])
-        new_rss = _rss(trial, lx, y, zero, m)
+        new_rss = _rss_keep(trial, lx, y, zero, m, gtrial)
         # predicted reduction of the linear model with the damping term
         pred = 0.0
         for j in range(N_PARAMS):
@@ -452,12 +533,14 @@ def _fit_one(
             rho = actual / pred if pred > 0.0 else 1.0
             for j in range(N_PARAMS):
                 p[j] = trial[j]
+            gbuf, gtrial = gtrial, gbuf
             old = rss
-            rss = _normal_equations(p, lx, y, zero, m, a, grad)
+            rss = _normal_equations(p, lx, y, zero, m, a, grad, gbuf)
             t = 2.0 * rho - 1.0
             lam *= max(1.0 / 3.0, 1.0 - t * t * t)
             nu = 2.0
-            if actual <= ftol * old:
+            tol = ftol if lmin <= p[3] <= lmax else max(ftol, 1e-6)
+            if actual <= tol * old:
                 small_steps += 1
                 if small_steps >= 2:
                     return CONVERGED, it, rss
@@ -482,7 +565,10 @@ def _doubtful(
     lo: np.ndarray,
     hi: np.ndarray,
 ) -> bool:
-    """Tell whether a local fit deserves a second, global start (unconverged, on a bound, off the data)."""
+    """Tell whether a local fit deserves a second, global start.
+
+    It does when unconverged, on a bound, or with its midpoint off the data.
+    """
     if code != CONVERGED:
         return True
     for j in range(N_PARAMS):
@@ -497,9 +583,78 @@ def _doubtful(
     return not (lmin <= p[3] <= lmax)
 
 
+#: Columns of the per-curve summary that `fit_batch` returns beside the fit.
+SUMMARY = (
+    "rss_flat",
+    "pure_ss",
+    "n_levels",
+    "log_dose_min",
+    "log_dose_max",
+    "slope_cap",
+    "dose_min",
+    "dose_max",
+)
+
+
+@nb.njit(cache=True)
+def _summarise(
+    lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int, out: np.ndarray, slope_logit: float
+) -> None:
+    """Summarise a curve: SS about the mean, pure replicate error, dose levels and range."""
+    mean = 0.0
+    for i in range(m):
+        mean += y[i]
+    mean /= m
+    ss = 0.0
+    for i in range(m):
+        ss += (y[i] - mean) ** 2
+    # insertion sort of (lx, y) pairs; curves are short
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        order[i] = i
+    for i in range(1, m):
+        k = order[i]
+        j = i - 1
+        while j >= 0 and lx[order[j]] > lx[k]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+    pure = 0.0
+    levels = 0
+    lmin = np.inf
+    lmax = -np.inf
+    min_gap = np.inf
+    prev_level = np.nan
+    i = 0
+    while i < m:
+        j = i
+        total = 0.0
+        while j < m and lx[order[j]] == lx[order[i]]:
+            total += y[order[j]]
+            j += 1
+        level_mean = total / (j - i)
+        for k in range(i, j):
+            pure += (y[order[k]] - level_mean) ** 2
+        levels += 1
+        here = lx[order[i]]
+        if not zero[order[i]]:
+            lmin = min(lmin, here)
+            lmax = max(lmax, here)
+            if np.isfinite(prev_level):
+                min_gap = min(min_gap, here - prev_level)
+            prev_level = here
+        i = j
+    out[0] = ss
+    out[1] = pure
+    out[2] = levels
+    out[3] = lmin if np.isfinite(lmin) else np.nan
+    out[4] = lmax if np.isfinite(lmax) else np.nan
+    out[5] = slope_logit / min_gap if np.isfinite(min_gap) else slope_logit
+
+
 @nb.njit(parallel=True, cache=True)
 def fit_batch(
-    log_dose: np.ndarray,
+    dose: np.ndarray,
     response: np.ndarray,
     params: np.ndarray,
     free: np.ndarray,
@@ -507,24 +662,34 @@ def fit_batch(
     upper: np.ndarray,
     max_iter: int,
     ftol: float,
-    use_start: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    slope_logit: float,
+    ec50_margin: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit every row of a batch.
 
     Parameters
     ----------
-    log_dose, response : ndarray of shape (N, M)
-        Natural log of dose (``-inf`` for vehicle) and response; NaN pads.
+    dose, response : ndarray of shape (N, M)
+        Non-negative doses (0 for vehicle) and responses; NaN pads.
     params : ndarray of shape (N, 4)
-        Fixed values (and starting values when `use_start`) of b, c, d, eta.
+        Values of b, c, d, eta; those of fixed parameters are kept.
     free : ndarray of shape (4,), bool
         Which parameters are estimated.
     lower, upper : ndarray of shape (N, 4)
-        Box bounds over (b, c, d, eta) per curve.
+        User box bounds over (b, c, d, eta) per curve (+-inf when none).
+    max_iter : int
+        Iteration budget for each start.
+    ftol : float
+        Relative RSS reduction below which (twice running) a fit has converged.
+    slope_logit : float
+        Default slope cap as logit change across the smallest dose step.
+    ec50_margin : float
+        How far (natural log units) eta may leave the tested log-dose range.
 
     Returns
     -------
-    params, covariance (N, 4, 4), rss (N,), n_obs (N,), status (N,), iterations (N,)
+    params, covariance (N, 4, 4), rss (N,), n_obs (N,), status (N,), iterations (N,),
+    summary (N, 8) with the columns of `SUMMARY`.
     """
     n, width = response.shape
     out = params.copy()
@@ -533,6 +698,7 @@ def fit_batch(
     n_obs = np.zeros(n, dtype=np.int64)
     status = np.full(n, TOO_FEW_POINTS, dtype=np.int64)
     iterations = np.zeros(n, dtype=np.int64)
+    summary = np.full((n, len(SUMMARY)), np.nan)
     n_free = 0
     for j in range(N_PARAMS):
         if free[j]:
@@ -542,47 +708,73 @@ def fit_batch(
         y = np.empty(width)
         zero = np.empty(width, dtype=np.bool_)
         m = 0
-        n_dose_levels = 0
+        dmin = np.inf
+        dmax = -np.inf
         for i in range(width):
             yi = response[row, i]
-            li = log_dose[row, i]
-            if np.isnan(yi) or np.isnan(li) or li == np.inf:
+            xi = dose[row, i]
+            if np.isnan(yi) or np.isnan(xi) or xi == np.inf or xi < 0.0:
                 continue
-            lx[m] = li
             y[m] = yi
-            zero[m] = li == -np.inf
+            zero[m] = xi == 0.0
+            if xi > 0.0:
+                lx[m] = math.log(xi)
+                dmin = min(dmin, xi)
+                dmax = max(dmax, xi)
+            else:
+                lx[m] = -np.inf
             m += 1
-        # distinct dose levels
-        for i in range(m):
-            seen = False
-            for k in range(i):
-                if lx[k] == lx[i]:
-                    seen = True
-                    break
-            if not seen:
-                n_dose_levels += 1
         n_obs[row] = m
-        if m <= n_free or n_dose_levels < n_free:
+        if m == 0:
             continue
+        _summarise(lx, y, zero, m, summary[row], slope_logit)
+        if dmin <= dmax:
+            summary[row, 6] = dmin
+            summary[row, 7] = dmax
+        if m <= n_free or summary[row, 2] < n_free or np.isnan(summary[row, 3]):
+            continue
+        lo = lower[row].copy()
+        hi = upper[row].copy()
+        cap = summary[row, 5]
+        lo[0] = max(lo[0], -cap)
+        hi[0] = min(hi[0], cap)
+        lo[3] = max(lo[3], summary[row, 3] - ec50_margin)
+        hi[3] = min(hi[3], summary[row, 4] + ec50_margin)
         p = out[row].copy()
-        if not use_start:
-            _start(lx, y, zero, m, p, free, lower[row], upper[row])
-        code, its, r = _fit_one(lx, y, zero, m, p, free, lower[row], upper[row], max_iter, ftol)
-        if _doubtful(code, p, lx, zero, m, lower[row], upper[row]):
+        _start(lx, y, zero, m, p, free, lo, hi)
+        q = p.copy()
+        if np.isfinite(_project_linear(lx, y, zero, m, q, free, lo, hi)):
+            p = q
+        code, its, r = _fit_one(
+            lx, y, zero, m, p, free, lo, hi, max_iter, ftol, summary[row, 3], summary[row, 4]
+        )
+        if _doubtful(code, p, lx, zero, m, lo, hi):
             q = out[row].copy()
-            _grid_start(lx, y, zero, m, q, free, lower[row], upper[row])
-            code2, its2, r2 = _fit_one(
-                lx, y, zero, m, q, free, lower[row], upper[row], max_iter, ftol
-            )
-            its += its2
-            if np.isfinite(r2) and (not np.isfinite(r) or r2 < r):
-                p = q
-                r = r2
-                code = code2
+            grid_rss = _grid_start(lx, y, zero, m, q, free, lo, hi)
+            if np.isfinite(grid_rss):
+                code2, its2, r2 = _fit_one(
+                    lx,
+                    y,
+                    zero,
+                    m,
+                    q,
+                    free,
+                    lo,
+                    hi,
+                    max_iter,
+                    ftol,
+                    summary[row, 3],
+                    summary[row, 4],
+                )
+                its += its2
+                if np.isfinite(r2) and (not np.isfinite(r) or r2 < r):
+                    p = q
+                    r = r2
+                    code = code2
         out[row] = p
         rss[row] = r
         status[row] = code
         iterations[row] = its
         if code != NUMERICAL:
             _covariance(p, lx, y, zero, m, free, n_free, cov[row])
-    return out, cov, rss, n_obs, status, iterations
+    return out, cov, rss, n_obs, status, iterations, summary

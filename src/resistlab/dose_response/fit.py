@@ -23,7 +23,7 @@ from resistlab.dose_response._model import (
     log_logistic_inverse,
 )
 
-__all__ = ["CurveFits", "EffectiveDose", "fit_curves", "fit_hill"]
+__all__ = ["FLAG_REASONS", "CurveFits", "EffectiveDose", "fit_curves", "fit_hill"]
 
 Model = Literal["ll4", "ll3", "ll2"]
 PARAMETERS = ("hill_slope", "bottom", "top", "ec50")
@@ -88,14 +88,13 @@ class CurveFits:
     status : ndarray of int
         Kernel status: 0 converged, 1 iteration budget exhausted, 2 too few
         points, 3 numerical failure.
-    flags : tuple of str
-        Why a curve should not be read as precise ("" when nothing to say).
-    f_pvalue : ndarray
-        Extra-sum-of-squares F test of the curve against a flat line.
-    lack_of_fit_pvalue : ndarray
-        F test of the curve against the dose-level means (pure replicate
-        error), NaN without replicates; small values mean the data are not
-        sigmoid (non-monotone, hormetic, or a plateau the model misses).
+    iterations : ndarray of int
+        Levenberg-Marquardt iterations used (all starts).
+    flag_bits : ndarray of uint32
+        Bit k set when reason ``FLAG_REASONS[k]`` applies; `flags` spells them out.
+    f_tests : ndarray of shape (N, 6)
+        F statistics with their degrees of freedom (see `f_pvalue` and
+        `lack_of_fit_pvalue`).
     control_response : float
         The response of untreated cells (100 % viability) that absolute ICx
         refer to.
@@ -115,15 +114,50 @@ class CurveFits:
     dose_max: np.ndarray
     status: np.ndarray
     iterations: np.ndarray
-    flags: tuple[str, ...]
-    f_pvalue: np.ndarray
-    lack_of_fit_pvalue: np.ndarray
+    flag_bits: np.ndarray
+    f_tests: np.ndarray
     control_response: float
     model: str
     free: tuple[bool, bool, bool, bool] = field(default=(True, True, True, True))
 
     def __len__(self) -> int:
         return int(self.ec50.shape[0])
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Why each curve should not be read as precise ("" when nothing to say)."""
+        censor = self.effective_dose(50.0).censor
+        bits = self.flag_bits.astype(np.uint32).copy()
+        for mark, bit in _CENSOR_BITS.items():
+            bits[censor == mark] |= np.uint32(bit)
+        patterns, inverse = np.unique(bits, return_inverse=True)
+        texts = [
+            "; ".join(r for k, r in enumerate(FLAG_REASONS) if int(p) >> k & 1) for p in patterns
+        ]
+        return tuple(texts[i] for i in inverse.ravel())
+
+    @property
+    def f_pvalue(self) -> np.ndarray:
+        """Extra-sum-of-squares F test of each curve against a flat line."""
+        f, d1, d2 = self.f_tests[:, 0], self.f_tests[:, 1], self.f_tests[:, 2]
+        with np.errstate(invalid="ignore"):
+            return np.where(
+                np.isfinite(f), stats.f.sf(f, np.maximum(d1, 1), np.maximum(d2, 1)), np.nan
+            )
+
+    @property
+    def lack_of_fit_pvalue(self) -> np.ndarray:
+        """F test of each curve against its dose-level means (pure replicate error).
+
+        NaN without replicates. Small values mean the data are not sigmoid
+        (non-monotone, hormetic, or a plateau the model misses), as drc's
+        ``modelFit`` tests.
+        """
+        f, d1, d2 = self.f_tests[:, 3], self.f_tests[:, 4], self.f_tests[:, 5]
+        with np.errstate(invalid="ignore"):
+            return np.where(
+                np.isfinite(f), stats.f.sf(f, np.maximum(d1, 1), np.maximum(d2, 1)), np.nan
+            )
 
     @property
     def converged(self) -> np.ndarray:
@@ -395,8 +429,9 @@ def fit_curves(
     if x.shape != y.shape:
         msg = f"doses and responses must have the same shape, got {x.shape} and {y.shape}"
         raise ValueError(msg)
-    if np.any(x < 0):
-        row, col = np.argwhere(x < 0)[0]
+    negative = x < 0
+    if negative.any():
+        row, col = np.argwhere(negative)[0]
         msg = f"doses must be non-negative; curve {row}, point {col} has dose {x[row, col]}"
         raise ValueError(msg)
     if model not in ("ll4", "ll3", "ll2"):
@@ -408,24 +443,8 @@ def fit_curves(
         top = control_response
     free = np.array([True, bottom is None, top is None, True])
     n = y.shape[0]
-    valid = ~np.isnan(x) & ~np.isnan(y)
-    with np.errstate(divide="ignore"):
-        log_dose = np.where(valid, np.log(np.where(valid, x, 1.0)), np.nan)
-    positive = valid & (x > 0)
-    with np.errstate(invalid="ignore"):
-        dose_min = np.where(positive, x, np.inf).min(axis=1)
-        dose_max = np.where(positive, x, -np.inf).max(axis=1)
-    lmin = np.log(np.where(np.isfinite(dose_min), dose_min, np.nan))
-    lmax = np.log(np.where(np.isfinite(dose_max), dose_max, np.nan))
-    slope_cap = _STEP_LOGIT / _min_log_spacing(log_dose)
-    lower = np.column_stack(
-        [-slope_cap, np.full(n, -np.inf), np.full(n, -np.inf), lmin - _EC50_MARGIN]
-    )
-    upper = np.column_stack(
-        [slope_cap, np.full(n, np.inf), np.full(n, np.inf), lmax + _EC50_MARGIN]
-    )
-    lower = np.where(np.isnan(lower), -np.inf, lower)
-    upper = np.where(np.isnan(upper), np.inf, upper)
+    lower = np.full((n, 4), -np.inf)
+    upper = np.full((n, 4), np.inf)
     for name, (low, high) in (bounds or {}).items():
         if name not in PARAMETERS:
             msg = f"unknown parameter {name!r} in bounds; should be one of {', '.join(PARAMETERS)}"
@@ -445,16 +464,17 @@ def fit_curves(
     start = np.zeros((n, 4))
     start[:, 1] = bottom if bottom is not None else 0.0
     start[:, 2] = top if top is not None else 0.0
-    params, cov_eta, rss, n_obs, status, iterations = _kernel.fit_batch(
-        np.ascontiguousarray(log_dose),
-        np.ascontiguousarray(np.where(valid, y, np.nan)),
+    params, cov_eta, rss, n_obs, status, iterations, summary = _kernel.fit_batch(
+        np.ascontiguousarray(x),
+        np.ascontiguousarray(y),
         start,
         free,
         lower,
         upper,
         int(max_iter),
         1e-9,
-        False,
+        _STEP_LOGIT,
+        _EC50_MARGIN,
     )
     ok = status != _kernel.TOO_FEW_POINTS
     params = np.where(ok[:, None], params, np.nan)
@@ -465,7 +485,7 @@ def fit_curves(
     covariance = cov_eta * scale[:, :, None] * scale[:, None, :]
     n_free = int(free.sum())
     df_resid = np.maximum(n_obs - n_free, 0)
-    f_pvalue, lof_pvalue = _fit_tests(log_dose, y, valid, rss, df_resid, n_free)
+    f_tests = _fit_tests(summary, rss, n_obs, n_free)
     fits = CurveFits(
         hill_slope=params[:, 0],
         bottom=params[:, 1],
@@ -475,19 +495,18 @@ def fit_curves(
         rss=rss,
         n_obs=n_obs,
         df_resid=df_resid,
-        dose_min=np.where(np.isfinite(dose_min), dose_min, np.nan),
-        dose_max=np.where(np.isfinite(dose_max), dose_max, np.nan),
+        dose_min=summary[:, 6],
+        dose_max=summary[:, 7],
         status=status,
         iterations=iterations,
-        flags=(),
-        f_pvalue=f_pvalue,
-        lack_of_fit_pvalue=lof_pvalue,
+        flag_bits=np.zeros(n, dtype=np.uint32),
+        f_tests=f_tests,
         control_response=float(control_response),
         model=model,
         free=(True, bool(free[1]), bool(free[2]), True),
     )
-    flags = _flag(fits, slope_cap, lower, upper, tuple(bounds or ()))
-    return CurveFits(**{**fits.__dict__, "flags": flags})
+    bits = _flag_bits(fits, summary[:, 5], lower, upper, tuple(bounds or ()))
+    return CurveFits(**{**fits.__dict__, "flag_bits": bits})
 
 
 def fit_hill(
@@ -503,7 +522,7 @@ def fit_hill(
 
     Examples
     --------
-    >>> fit = fit_hill([1e-9, 1e-8, 1e-7, 1e-6], [97, 81, 42, 8])
+    >>> fit = fit_hill([1e-9, 1e-8, 1e-7, 1e-6, 1e-5], [97, 81, 42, 8, 3])
     >>> bool(fit.converged[0])
     True
     """
@@ -515,115 +534,90 @@ def fit_hill(
     return fit_curves(x, y, model=model, top=top, bottom=bottom, control_response=control_response)
 
 
-def _min_log_spacing(log_dose: np.ndarray) -> np.ndarray:
-    """Smallest gap between distinct positive log doses of each curve (NaN if < 2)."""
-    finite = np.where(np.isfinite(log_dose), log_dose, np.nan)
-    ordered = np.sort(finite, axis=1)
-    gaps = np.diff(ordered, axis=1)
-    gaps = np.where(gaps > 1e-9, gaps, np.nan)
-    with np.errstate(invalid="ignore"):
-        all_nan = np.all(np.isnan(gaps), axis=1)
-        out = np.full(log_dose.shape[0], np.nan)
-        if (~all_nan).any():
-            out[~all_nan] = np.nanmin(gaps[~all_nan], axis=1)
-    return np.where(np.isnan(out), 1.0, out)
-
-
 def _fit_tests(
-    log_dose: np.ndarray,
-    y: np.ndarray,
-    valid: np.ndarray,
+    summary: np.ndarray,
     rss: np.ndarray,
-    df_resid: np.ndarray,
+    n_obs: np.ndarray,
     n_free: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """F tests of each fit against a flat line and against the dose-level means."""
-    yv = np.where(valid, y, 0.0)
-    n = valid.sum(axis=1)
+) -> np.ndarray:
+    """F statistics and degrees of freedom: fit vs flat line, fit vs dose-level means.
+
+    Returns an array of shape (N, 6): flat F, its two dfs, lack-of-fit F, its two dfs.
+    """
+    rss_flat = summary[:, 0]
+    pure_ss = summary[:, 1]
+    n_levels = summary[:, 2]
+    df_resid = n_obs - n_free
+    df_model = max(n_free - 1, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = yv.sum(axis=1, keepdims=True) / n[:, None]
-        rss_flat = np.where(valid, (yv - mean) ** 2, 0.0).sum(axis=1)
-        df_model = n_free - 1
-        f_stat = ((rss_flat - rss) / df_model) / (rss / df_resid)
-        f_p = np.where(
-            (df_resid > 0) & np.isfinite(f_stat),
-            stats.f.sf(
-                np.maximum(np.nan_to_num(f_stat), 0.0), max(df_model, 1), np.maximum(df_resid, 1)
-            ),
-            np.nan,
-        )
-    # pure error: deviations from each dose level's mean (vectorised over curves)
-    key = np.where(valid, np.nan_to_num(log_dose, neginf=-1e300), np.inf)
-    order = np.argsort(key, axis=1, kind="stable")
-    ks = np.take_along_axis(key, order, axis=1)
-    ys = np.take_along_axis(yv, order, axis=1)
-    vs = np.take_along_axis(valid, order, axis=1)
-    new_level = np.ones_like(vs)
-    new_level[:, 1:] = ~np.isclose(ks[:, 1:], ks[:, :-1], rtol=0.0, atol=1e-9)
-    new_level &= vs
-    group = np.cumsum(new_level, axis=1) - 1
-    width = key.shape[1]
-    flat = (np.arange(key.shape[0])[:, None] * width + np.maximum(group, 0))[vs]
-    sums = np.zeros(key.size)
-    counts = np.zeros(key.size)
-    np.add.at(sums, flat, ys[vs])
-    np.add.at(counts, flat, 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        level_ss = np.where(counts > 0, sums**2 / counts, 0.0).reshape(key.shape).sum(axis=1)
-    pure_ss = (ys**2 * vs).sum(axis=1) - level_ss
-    pure_ss = np.maximum(pure_ss, 0.0)
-    n_levels = new_level.sum(axis=1)
-    df_pure = n - n_levels
-    df_lof = n_levels - n_free
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lof = ((rss - pure_ss) / df_lof) / (pure_ss / df_pure)
-        lof_p = np.where(
-            (df_lof > 0) & (df_pure > 0) & np.isfinite(lof) & (pure_ss > 0),
-            stats.f.sf(np.maximum(lof, 0.0), np.maximum(df_lof, 1), np.maximum(df_pure, 1)),
-            np.nan,
-        )
-    return f_p, lof_p
+        f_flat = ((rss_flat - rss) / df_model) / (rss / df_resid)
+        f_flat = np.where((df_resid > 0) & np.isfinite(f_flat), np.maximum(f_flat, 0.0), np.nan)
+        df_pure = n_obs - n_levels
+        df_lof = n_levels - n_free
+        f_lof = ((rss - pure_ss) / df_lof) / (pure_ss / df_pure)
+        ok = (df_lof > 0) & (df_pure > 0) & (pure_ss > 0) & np.isfinite(f_lof)
+        f_lof = np.where(ok, np.maximum(f_lof, 0.0), np.nan)
+    return np.column_stack(
+        [f_flat, np.full(len(rss), df_model), df_resid, f_lof, df_lof, df_pure]
+    ).astype(float)
 
 
-def _flag(
+def _f_exceeds(f_stat: np.ndarray, df1: np.ndarray, df2: np.ndarray, alpha: float) -> np.ndarray:
+    """Whether each F statistic is significant at `alpha`, one quantile per distinct df pair."""
+    out = np.zeros(f_stat.shape, dtype=bool)
+    ok = np.isfinite(f_stat) & (df1 > 0) & (df2 > 0)
+    if not ok.any():
+        return out
+    pairs, inverse = np.unique(np.column_stack([df1[ok], df2[ok]]), axis=0, return_inverse=True)
+    critical = stats.f.isf(alpha, pairs[:, 0], pairs[:, 1])
+    out[ok] = f_stat[ok] > critical[inverse.ravel()]
+    return out
+
+
+#: Reasons not to read a curve as precise, one bit each in `CurveFits.flag_bits`.
+FLAG_REASONS = (
+    "too few points or dose levels to fit",
+    "not converged within the iteration budget",
+    "numerical failure",
+    "flat: no significant dose effect (F test p > 0.05)",
+    "lack of fit: not sigmoid (non-monotone or plateau missed; F test p < 0.01)",
+    "step: the response changes within one dose step; slope and ec50 not identifiable",
+    "ec50 outside the tested dose range (extrapolated)",
+    "standard errors undefined (singular Hessian)",
+    *(f"{name} at its bound" for name in PARAMETERS),
+    "ic50 > top dose (50 % not reached)",
+    "ic50 < lowest dose",
+)
+_CENSOR_BITS = {">": 1 << 12, "<": 1 << 13}
+
+
+def _flag_bits(
     fits: CurveFits,
     slope_cap: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
     bounded: tuple[str, ...],
-) -> tuple[str, ...]:
-    """Give, per curve, the reasons not to read it as precise."""
-    reasons: list[list[str]] = [[] for _ in range(len(fits))]
-
-    def add(mask: np.ndarray, text: str) -> None:
-        for i in np.flatnonzero(mask):
-            reasons[i].append(text)
-
+) -> np.ndarray:
+    """Encode, per curve, the reasons (bits of `FLAG_REASONS`) not to read it as precise."""
     status = fits.status
-    add(status == _kernel.TOO_FEW_POINTS, "too few points or dose levels to fit")
-    add(status == _kernel.MAX_ITER, "not converged within the iteration budget")
-    add(status == _kernel.NUMERICAL, "numerical failure")
     fitted = status != _kernel.TOO_FEW_POINTS
+    ft = fits.f_tests
     with np.errstate(invalid="ignore"):
-        add(fitted & (fits.f_pvalue > 0.05), "flat: no significant dose effect (F test p > 0.05)")
-        add(
-            fitted & (fits.lack_of_fit_pvalue < 0.01),
-            "lack of fit: not sigmoid (non-monotone or plateau missed; F test p < 0.01)",
-        )
-        add(
+        masks = [
+            status == _kernel.TOO_FEW_POINTS,
+            status == _kernel.MAX_ITER,
+            status == _kernel.NUMERICAL,
+            fitted & np.isfinite(ft[:, 0]) & ~_f_exceeds(ft[:, 0], ft[:, 1], ft[:, 2], 0.05),
+            fitted & _f_exceeds(ft[:, 3], ft[:, 4], ft[:, 5], 0.01),
             fitted & (np.abs(fits.hill_slope) >= 0.999 * slope_cap),
-            "step: the response changes within one dose step; slope and ec50 not identifiable",
-        )
+            fitted & ((fits.ec50 < fits.dose_min) | (fits.ec50 > fits.dose_max)),
+            fitted & np.isnan(fits.covariance[:, 3, 3]),
+        ]
         values = np.column_stack([fits.hill_slope, fits.bottom, fits.top, np.log(fits.ec50)])
-        for name in bounded:
-            j = PARAMETERS.index(name)
+        for j, name in enumerate(PARAMETERS):
             at_bound = (values[:, j] <= lower[:, j]) | (values[:, j] >= upper[:, j])
-            add(fitted & at_bound, f"{name} at its bound")
-        outside = (fits.ec50 < fits.dose_min) | (fits.ec50 > fits.dose_max)
-        add(fitted & outside, "ec50 outside the tested dose range (extrapolated)")
-        cov_bad = np.isnan(fits.covariance[:, 3, 3])
-        add(fitted & cov_bad, "standard errors undefined (singular Hessian)")
-    ic50 = fits.effective_dose(50.0)
-    add(ic50.censor == ">", "ic50 > top dose (50 % not reached)")
-    add(ic50.censor == "<", "ic50 < lowest dose")
-    return tuple("; ".join(r) for r in reasons)
+            masks.append(fitted & at_bound & (name in bounded))
+    bits = np.zeros(len(fits), dtype=np.uint32)
+    for k, mask in enumerate(masks):
+        bits |= mask.astype(np.uint32) << np.uint32(k)
+    return bits

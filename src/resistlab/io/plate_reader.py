@@ -6,7 +6,7 @@ array of raw signal with a per-well flag, the header metadata, and the file
 row every value came from.
 
 Layouts understood (learned from public example exports and parsers, see
-``tests/io/README.md``):
+``tests/data/io/README.md``):
 
 * **Labelled grids anywhere in a sheet** -- a row ``1 2 ... 12`` (or 24, 48)
   followed by rows labelled ``A``..``H`` (``A``..``P``; ``A``..``AF`` or BMG's
@@ -728,7 +728,7 @@ def _grid_blocks(sheet: Sheet, grid: _Grid, meta: dict[str, str]) -> list[_RawBl
 
 
 def _bare_grids(sheet: Sheet, fmt_meta: dict[str, str]) -> list[_RawBlock]:
-    """Unlabelled numeric grids: runs of 8/16/32 rows of 12/24/48 numbers."""
+    """Return unlabelled grids: runs of 8/16/32 rows of 12/24/48 numbers (header optional)."""
     rows = sheet.rows
     out: list[_RawBlock] = []
     k = 0
@@ -736,10 +736,14 @@ def _bare_grids(sheet: Sheet, fmt_meta: dict[str, str]) -> list[_RawBlock]:
         if is_blank_row(rows[k]) or not _mostly_numeric(rows[k], sheet):
             k += 1
             continue
-        start = k
+        start = first = k
         while k < len(rows) and not is_blank_row(rows[k]) and _mostly_numeric(rows[k], sheet):
             k += 1
+        if _is_column_header(rows[start]):  # "1 2 ... 12" above rows without labels
+            start += 1
         run = rows[start:k]
+        if not run:
+            continue
         width = max(len(r) for r in run)
         shape = next(
             (s for s in PLATE_FORMATS.values() if s == (len(run), width)),
@@ -763,7 +767,7 @@ def _bare_grids(sheet: Sheet, fmt_meta: dict[str, str]) -> list[_RawBlock]:
                     raise FileFormatError(msg)
                 values[r, c], flags[r, c] = reading
                 file_rows[r, c] = start + r + 1
-        title = _title_above(rows, start, 0)
+        title = _title_above(rows, first, 0)
         out.append(
             _RawBlock(
                 plate=None,
@@ -776,6 +780,13 @@ def _bare_grids(sheet: Sheet, fmt_meta: dict[str, str]) -> list[_RawBlock]:
             )
         )
     return out
+
+
+def _is_column_header(row: list[Cell]) -> bool:
+    cells = row[1:] if row and row[0] is None else row
+    return len(cells) in {c for _, c in PLATE_FORMATS.values()} and all(
+        _is_int_cell(cell, n) for n, cell in enumerate(cells, start=1)
+    )
 
 
 def _mostly_numeric(row: list[Cell], sheet: Sheet) -> bool:
@@ -926,12 +937,19 @@ def _long_blocks(
     for k in list(range(header)) + list(range(end, len(sheet.rows))):
         _parse_meta_row(sheet.rows[k], meta)
 
+    plates: dict[int, str | None] = {}
+    for k, _, _ in positions:
+        row = sheet.rows[k]
+        cell = row[plate_j] if plate_j is not None and plate_j < len(row) else None
+        plates[k] = cell_text(cell).strip() or None
+    named = {p for p in plates.values() if p is not None}
+    if len(named) == 1:  # Magellan fills the plate cell of the first row only
+        plates = dict.fromkeys(plates, named.pop())
+
     blocks: dict[tuple[str | None, str], _RawBlock] = {}
     for k, r, c in positions:
         row = sheet.rows[k]
-        plate = None
-        if plate_j is not None and plate_j < len(row):
-            plate = cell_text(row[plate_j]).strip() or None
+        plate = plates[k]
         for j in value_js:
             if read_j is not None:
                 read = cell_text(row[read_j] if read_j < len(row) else None).strip() or "value"
@@ -991,8 +1009,8 @@ def _finish(raw: list[_RawBlock], *, path: Path, fmt: str, plate_format: int | N
         shape = b.values.shape
         if plate_format is not None and shape != shape_for_format(plate_format):
             msg = (
-                f"{where(path.name)}expected a {describe_format(plate_format)} plate, found a "
-                f"{describe_format(format_for_shape(*shape))} grid"
+                f"{where(path.name)}expected {describe_format(plate_format)} plates, found a "
+                f"{describe_format(format_for_shape(*shape))} grid (read {b.read!r})"
             )
             raise FileFormatError(msg)
         default = (
@@ -1036,6 +1054,8 @@ def read_plate(
     sheet : str or int, optional
         Workbook sheet to read; all sheets when omitted (then a plate found
         on a sheet is labelled by the sheet name unless the header names it).
+        Give it when a workbook also holds other numeric grids, such as a
+        dose layout.
     plate_format : {96, 384, 1536}, optional
         Expected plate size; required grids to match, and sets the size of a
         long table (otherwise the smallest plate that holds its wells).
@@ -1089,7 +1109,8 @@ def read_plate(
         for s in sheets:
             meta: dict[str, str] = {}
             for row in s.rows:
-                _parse_meta_row(row, meta)
+                if not _mostly_numeric(row, s):
+                    _parse_meta_row(row, meta)
             raw.extend(_bare_grids(s, _finish_metadata(meta, fmt or "")))
         kind = fmt or "Plain grid"
     if not raw:

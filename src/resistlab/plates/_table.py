@@ -188,7 +188,7 @@ def working_frame(table: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``plate``, ``read``, ``well``, ``cell_line``, ``role`` (as in the
     table), ``value`` (float), ``flag`` (str, ``""`` when none), ``row``,
-    ``col`` (parsed from ``well`` when absent), ``drug`` (str, ``""`` when
+    ``col`` (parsed from ``well`` when absent or incomplete), ``drug`` (str, ``""`` when
     none), ``concentration`` (float), ``time_zero`` (bool) and ``usable``
     (a finite value and no read flag).
     """
@@ -202,9 +202,10 @@ def working_frame(table: pd.DataFrame) -> pd.DataFrame:
         work["flag"] = table["read_flag"].astype(str).fillna("").str.strip()
     else:
         work["flag"] = ""
-    if "row" in table.columns and "col" in table.columns:
-        work["row"] = pd.to_numeric(table["row"]).astype(int)
-        work["col"] = pd.to_numeric(table["col"]).astype(int)
+    given = [pd.to_numeric(table[c], errors="coerce") for c in ("row", "col") if c in table]
+    if len(given) == 2 and not (given[0].isna().any() or given[1].isna().any()):
+        work["row"] = given[0].astype(int)
+        work["col"] = given[1].astype(int)
     else:
         positions = [parse_well(well) for well in work["well"]]
         work["row"] = [position[0] for position in positions]

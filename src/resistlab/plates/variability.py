@@ -232,10 +232,10 @@ def _checked(fits: pd.DataFrame) -> pd.DataFrame:
     bad = frame["ic50"] <= 0
     if bad.any():
         first = int(np.flatnonzero(bad.to_numpy())[0])
-        row = frame.loc[first]
+        row = frame.iloc[first]
         msg = (
             f"fits, {row['cell_line']} / {row['drug']}, plate {row['plate']}: ic50 "
-            f"{row['ic50']!r} is not positive; IC50s are concentrations in molar"
+            f"{float(row['ic50']):g} is not positive; IC50s are concentrations in molar"
         )
         raise InputError(msg)
     if "ic50_censor" in frame.columns:
@@ -245,7 +245,7 @@ def _checked(fits: pd.DataFrame) -> pd.DataFrame:
     unknown = ~censor.isin(_CENSOR)
     if unknown.any():
         first = int(np.flatnonzero(unknown.to_numpy())[0])
-        row = frame.loc[first]
+        row = frame.iloc[first]
         msg = (
             f"fits, {row['cell_line']} / {row['drug']}, plate {row['plate']}: ic50_censor "
             f"{censor.iloc[first]!r} is not one of '', '>', '<'"
@@ -255,7 +255,7 @@ def _checked(fits: pd.DataFrame) -> pd.DataFrame:
     repeated = frame.duplicated(["cell_line", "drug", "plate"], keep=False)
     if repeated.any():
         first = int(np.flatnonzero(repeated.to_numpy())[0])
-        row = frame.loc[first]
+        row = frame.iloc[first]
         msg = (
             f"fits, {row['cell_line']} / {row['drug']}: plate {row['plate']} has more than one "
             "fit; give one fit per run (average technical replicates, or give them distinct "
