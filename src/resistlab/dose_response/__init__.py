@@ -10,13 +10,28 @@ from resistlab.dose_response._model import (
     log_logistic_area,
     log_logistic_inverse,
 )
-from resistlab.dose_response.fit import CurveFits, EffectiveDose, fit_curves, fit_hill
+from resistlab.dose_response.fit import (
+    FLAG_REASONS,
+    CurveFits,
+    EffectiveDose,
+    fit_curves,
+    fit_hill,
+)
+from resistlab.dose_response.gr import GRMetrics, gr_metrics, gr_values
+from resistlab.dose_response.table import CurveTable, curves_from_frame, fit_frame
 
 __all__ = [
+    "FLAG_REASONS",
     "CurveFits",
+    "CurveTable",
     "EffectiveDose",
+    "GRMetrics",
+    "curves_from_frame",
     "fit_curves",
+    "fit_frame",
     "fit_hill",
+    "gr_metrics",
+    "gr_values",
     "log_logistic",
     "log_logistic_area",
     "log_logistic_inverse",

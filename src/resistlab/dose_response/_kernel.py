@@ -313,8 +313,9 @@ def _grid_start(
     """Global start by variable projection over candidate (slope, midpoint) pairs.
 
     Candidates: moderate slopes (+-1.5) at nine midpoints across the tested
-    range, and a steep curve placed in the largest jump between adjacent dose
-    levels (the optimum of near-step data, which moderate starts miss). For
+    range and at the midpoint's bounds, and a steep curve placed in the
+    largest jump between adjacent dose levels (the optimum of near-step data,
+    which moderate starts miss). For
     each, the free linear parameters (bottom, top) are solved exactly; the
     best is written into p and its RSS returned (inf if none).
     """
@@ -362,10 +363,16 @@ def _grid_start(
     best = np.inf
     best_p = p.copy()
     trial = p.copy()
-    for candidate in range(2 * n_eta + 1):
+    for candidate in range(2 * n_eta + 5):
         if candidate == 2 * n_eta:
             b = jump_slope
             eta = jump_eta
+        elif candidate > 2 * n_eta:
+            # the midpoint's bounds: where flat or barely-reached curves fit best
+            b = 1.5 if candidate % 2 == 0 else -1.5
+            eta = lo[3] if candidate <= 2 * n_eta + 2 else hi[3]
+            if not np.isfinite(eta):
+                continue
         else:
             b = 1.5 if candidate % 2 == 0 else -1.5
             eta = lmin + (lmax - lmin) * (candidate // 2) / (n_eta - 1)
@@ -736,10 +743,15 @@ def fit_batch(
         lo = lower[row].copy()
         hi = upper[row].copy()
         cap = summary[row, 5]
-        lo[0] = max(lo[0], -cap)
-        hi[0] = min(hi[0], cap)
-        lo[3] = max(lo[3], summary[row, 3] - ec50_margin)
-        hi[3] = min(hi[3], summary[row, 4] + ec50_margin)
+        # default limits only where the caller set none: user bounds replace them
+        if lo[0] == -np.inf:
+            lo[0] = -cap
+        if hi[0] == np.inf:
+            hi[0] = cap
+        if lo[3] == -np.inf:
+            lo[3] = summary[row, 3] - ec50_margin
+        if hi[3] == np.inf:
+            hi[3] = summary[row, 4] + ec50_margin
         p = out[row].copy()
         _start(lx, y, zero, m, p, free, lo, hi)
         q = p.copy()

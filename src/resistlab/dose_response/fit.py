@@ -95,9 +95,9 @@ class CurveFits:
     f_tests : ndarray of shape (N, 6)
         F statistics with their degrees of freedom (see `f_pvalue` and
         `lack_of_fit_pvalue`).
-    control_response : float
+    control_response : ndarray
         The response of untreated cells (100 % viability) that absolute ICx
-        refer to.
+        refer to, per curve.
     model : str
         "ll4", "ll3" (bottom fixed) or "ll2" (bottom and top fixed).
     """
@@ -116,12 +116,29 @@ class CurveFits:
     iterations: np.ndarray
     flag_bits: np.ndarray
     f_tests: np.ndarray
-    control_response: float
+    control_response: np.ndarray
     model: str
     free: tuple[bool, bool, bool, bool] = field(default=(True, True, True, True))
 
     def __len__(self) -> int:
         return int(self.ec50.shape[0])
+
+    @classmethod
+    def concat(cls, parts: list[CurveFits]) -> CurveFits:
+        """Join fits of several batches (same model) into one, in order."""
+        if not parts:
+            msg = "concat needs at least one CurveFits"
+            raise ValueError(msg)
+        first = parts[0]
+        if any(p.model != first.model or p.free != first.free for p in parts):
+            msg = "cannot concatenate fits of different models"
+            raise ValueError(msg)
+        arrays = {
+            name: np.concatenate([getattr(p, name) for p in parts])
+            for name, value in first.__dict__.items()
+            if isinstance(value, np.ndarray)
+        }
+        return cls(**{**first.__dict__, **arrays})
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -234,7 +251,7 @@ class CurveFits:
                 # response p of the way from the zero-dose end to the infinite-dose end
                 target = np.where(b >= 0, d - p * (d - c), c + p * (d - c))
             else:
-                target = np.full_like(e, self.control_response * (1.0 - p))
+                target = self.control_response * (1.0 - p) + np.zeros_like(e)
             estimate = log_logistic_inverse(target, b, c, d, e)
             # gradient of log(estimate) with respect to (b, c, d, e)
             q = (d - target) / (target - c)
@@ -379,8 +396,8 @@ def fit_curves(
     model: Model = "ll4",
     top: float | None = None,
     bottom: float | None = None,
-    control_response: float = 100.0,
-    bounds: dict[str, tuple[float, float]] | None = None,
+    control_response: ArrayLike = 100.0,
+    bounds: dict[str, tuple[ArrayLike, ArrayLike]] | None = None,
     max_iter: int = 200,
 ) -> CurveFits:
     """Fit log-logistic curves to many dose-response series at once.
@@ -399,14 +416,16 @@ def fit_curves(
     top, bottom : float, optional
         Fix the top or bottom asymptote, e.g. ``top=100`` for a curve forced
         through 100 % viability.
-    control_response : float
+    control_response : float or array_like of shape (N,)
         Response of untreated cells; absolute ICx are fractions of it.
     bounds : dict, optional
         Box constraints ``{name: (low, high)}`` for any of ``hill_slope``,
-        ``bottom``, ``top``, ``ec50`` (dose units), e.g. GR fits' bounded
-        slope. By default the slope is capped where the curve would become a
-        step between two doses, and ec50 kept within a decade of the tested
-        range; both are flagged when reached.
+        ``bottom``, ``top``, ``ec50`` (dose units); each limit a scalar or an
+        array of shape (N,), e.g. GR fits' bounded slope and per-experiment
+        GEC50 range. Without them the slope is capped where the curve would
+        become a step between two doses, and ec50 kept within a decade of the
+        tested range (both flagged when reached); a given bound replaces
+        that default.
     max_iter : int
         Iteration budget per start; curves that exhaust it are flagged.
 
@@ -439,23 +458,29 @@ def fit_curves(
         raise ValueError(msg)
     if model in ("ll3", "ll2") and bottom is None:
         bottom = 0.0
+    control = np.broadcast_to(np.asarray(control_response, dtype=float), (y.shape[0],))
     if model == "ll2" and top is None:
-        top = control_response
+        if not np.all(control == control[0]):
+            msg = "model 'll2' fixes top at the control response, which must then be one value"
+            raise ValueError(msg)
+        top = float(control[0])
     free = np.array([True, bottom is None, top is None, True])
     n = y.shape[0]
     lower = np.full((n, 4), -np.inf)
     upper = np.full((n, 4), np.inf)
-    for name, (low, high) in (bounds or {}).items():
+    for name, (low_value, high_value) in (bounds or {}).items():
         if name not in PARAMETERS:
             msg = f"unknown parameter {name!r} in bounds; should be one of {', '.join(PARAMETERS)}"
             raise ValueError(msg)
-        if not low < high:
-            msg = f"bounds for {name} must satisfy low < high, got ({low}, {high})"
+        low = np.broadcast_to(np.asarray(low_value, dtype=float), (n,))
+        high = np.broadcast_to(np.asarray(high_value, dtype=float), (n,))
+        if not np.all(low < high):
+            msg = f"bounds for {name} must satisfy low < high, got ({low_value!r}, {high_value!r})"
             raise ValueError(msg)
         j = PARAMETERS.index(name)
         if name == "ec50":
-            if low < 0:
-                msg = f"bounds for ec50 must be non-negative, got ({low}, {high})"
+            if np.any(low < 0):
+                msg = f"bounds for ec50 must be non-negative, got ({low_value!r}, {high_value!r})"
                 raise ValueError(msg)
             with np.errstate(divide="ignore"):
                 low, high = np.log(low), np.log(high)
@@ -501,7 +526,7 @@ def fit_curves(
         iterations=iterations,
         flag_bits=np.zeros(n, dtype=np.uint32),
         f_tests=f_tests,
-        control_response=float(control_response),
+        control_response=control.copy(),
         model=model,
         free=(True, bool(free[1]), bool(free[2]), True),
     )
