@@ -8,7 +8,7 @@ confidence intervals, Emax, AUC).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -122,6 +122,26 @@ class CurveFits:
 
     def __len__(self) -> int:
         return int(self.ec50.shape[0])
+
+    def take(self, indices: ArrayLike) -> CurveFits:
+        """Select the fits of the curves at `indices` (an int, a sequence or a boolean mask).
+
+        Examples
+        --------
+        >>> x = np.array([1e-9, 1e-8, 1e-7, 1e-6, 1e-5])
+        >>> fits = fit_curves(np.tile(x, (3, 1)), np.tile(100 / (1 + x / 1e-7), (3, 1)))
+        >>> len(fits.take([0, 2])), len(fits.take(1))
+        (2, 1)
+        """
+        index = np.atleast_1d(np.asarray(indices))
+        return replace(
+            self,
+            **{
+                name: value[index]
+                for name, value in self.__dict__.items()
+                if isinstance(value, np.ndarray)
+            },
+        )
 
     @classmethod
     def concat(cls, parts: list[CurveFits]) -> CurveFits:

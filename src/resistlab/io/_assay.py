@@ -139,7 +139,15 @@ def _assemble_block(block: PlateBlock, plate_map: PlateMap, source: str | None) 
     for key in PLATE_METADATA_KEYS:
         table[key] = plate_map.metadata.get(key)
     table["time_zero"] = bool(plate_map.metadata.get("time_zero") or False)
-    table = table[[*ASSAY_COLUMNS, *extras]]
+    # any other plate-level key of the map (e.g. run, operator) travels as a column too
+    more = [
+        k
+        for k in plate_map.metadata
+        if k not in PLATE_METADATA_KEYS and k not in ("format", "label") and k not in table
+    ]
+    for key in more:
+        table[key] = plate_map.metadata[key]
+    table = table[[*ASSAY_COLUMNS, *extras, *more]]
     return table.astype({c: ASSAY_DTYPES[c] for c in ASSAY_COLUMNS})
 
 

@@ -1,0 +1,1 @@
+"""Command line interface (`resistlab`): thin wrappers over io, analyses and outputs."""
