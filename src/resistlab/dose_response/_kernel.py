@@ -463,6 +463,7 @@ def _covariance(
         if not free[j]:
             for k in range(N_PARAMS):
                 out[j, k] = 0.0
+                out[k, j] = 0.0
 
 
 @nb.njit(cache=True)

@@ -630,10 +630,13 @@ FLAG_REASONS = (
     "ec50 outside the tested dose range (extrapolated)",
     "standard errors undefined (singular Hessian)",
     *(f"{name} at its bound" for name in PARAMETERS),
+    "imprecise: the ec50 95 % CI spans more than two decades",
     "ic50 > top dose (50 % not reached)",
     "ic50 < lowest dose",
 )
-_CENSOR_BITS = {">": 1 << 12, "<": 1 << 13}
+_CENSOR_BITS = {">": 1 << 13, "<": 1 << 14}
+#: se of log(ec50) beyond which the 95 % interval spans more than 100-fold.
+_IMPRECISE_SE_LOG = np.log(100.0) / (2 * 1.96)
 
 
 def _flag_bits(
@@ -662,6 +665,8 @@ def _flag_bits(
         for j, name in enumerate(PARAMETERS):
             at_bound = (values[:, j] <= lower[:, j]) | (values[:, j] >= upper[:, j])
             masks.append(fitted & at_bound & (name in bounded))
+        se_log_ec50 = np.sqrt(fits.covariance[:, 3, 3]) / fits.ec50
+        masks.append(fitted & (se_log_ec50 > _IMPRECISE_SE_LOG))
     bits = np.zeros(len(fits), dtype=np.uint32)
     for k, mask in enumerate(masks):
         bits |= mask.astype(np.uint32) << np.uint32(k)
