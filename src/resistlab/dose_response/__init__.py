@@ -10,6 +10,12 @@ from resistlab.dose_response._model import (
     log_logistic_area,
     log_logistic_inverse,
 )
+from resistlab.dose_response.compare import (
+    CurveComparison,
+    FoldResistance,
+    compare_curves,
+    fold_resistance,
+)
 from resistlab.dose_response.fit import (
     FLAG_REASONS,
     CurveFits,
@@ -22,14 +28,18 @@ from resistlab.dose_response.table import CurveTable, curves_from_frame, fit_fra
 
 __all__ = [
     "FLAG_REASONS",
+    "CurveComparison",
     "CurveFits",
     "CurveTable",
     "EffectiveDose",
+    "FoldResistance",
     "GRMetrics",
+    "compare_curves",
     "curves_from_frame",
     "fit_curves",
     "fit_frame",
     "fit_hill",
+    "fold_resistance",
     "gr_metrics",
     "gr_values",
     "log_logistic",
