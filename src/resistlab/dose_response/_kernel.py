@@ -24,6 +24,8 @@ import numba as nb
 import numpy as np
 
 N_PARAMS = 4  # b, c, d, eta
+#: LLVM fast-math flags that keep inf and NaN semantics (vehicle doses are log 0 = -inf).
+_FAST = {"reassoc", "contract", "arcp", "nsz"}
 
 # status codes
 CONVERGED = 0
@@ -32,7 +34,7 @@ TOO_FEW_POINTS = 2
 NUMERICAL = 3
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, inline="always", fastmath=_FAST)
 def _g_terms(b: float, eta: float, lx: float, is_zero: bool) -> tuple[float, float, float]:
     """Return g = 1/(1+exp(s)), dg/ds and the log-distance L = lx - eta."""
     if is_zero:
@@ -52,7 +54,7 @@ def _g_terms(b: float, eta: float, lx: float, is_zero: bool) -> tuple[float, flo
     return g, -g * (1.0 - g), big_l
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _rss(p: np.ndarray, lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int) -> float:
     total = 0.0
     for i in range(m):
@@ -62,7 +64,7 @@ def _rss(p: np.ndarray, lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int)
     return total
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _rss_keep(
     p: np.ndarray, lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int, gbuf: np.ndarray
 ) -> float:
@@ -76,7 +78,7 @@ def _rss_keep(
     return total
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _normal_equations(
     p: np.ndarray,
     lx: np.ndarray,
@@ -90,9 +92,8 @@ def _normal_equations(
     """Fill a = J'J and grad = J'r (r = y - f) from the cached g; return the RSS."""
     b, c, d, eta = p[0], p[1], p[2], p[3]
     delta = d - c
-    jrow = np.empty(N_PARAMS)
-    a[:, :] = 0.0
-    grad[:] = 0.0
+    a00 = a10 = a11 = a20 = a21 = a22 = a30 = a31 = a32 = a33 = 0.0
+    g0 = g1 = g2 = g3 = 0.0
     total = 0.0
     for i in range(m):
         g = gbuf[i]
@@ -100,25 +101,50 @@ def _normal_equations(
         big_l = 0.0 if zero[i] else lx[i] - eta
         r = y[i] - (c + delta * g)
         total += r * r
-        jrow[0] = delta * gs * big_l
-        jrow[1] = 1.0 - g
-        jrow[2] = g
-        jrow[3] = -delta * gs * b
-        for j in range(N_PARAMS):
-            grad[j] += jrow[j] * r
-            for k in range(j + 1):
-                a[j, k] += jrow[j] * jrow[k]
-    for j in range(N_PARAMS):
-        for k in range(j + 1, N_PARAMS):
-            a[j, k] = a[k, j]
+        j0 = delta * gs * big_l
+        j1 = 1.0 - g
+        j2 = g
+        j3 = -delta * gs * b
+        g0 += j0 * r
+        g1 += j1 * r
+        g2 += j2 * r
+        g3 += j3 * r
+        a00 += j0 * j0
+        a10 += j1 * j0
+        a11 += j1 * j1
+        a20 += j2 * j0
+        a21 += j2 * j1
+        a22 += j2 * j2
+        a30 += j3 * j0
+        a31 += j3 * j1
+        a32 += j3 * j2
+        a33 += j3 * j3
+    grad[0] = g0
+    grad[1] = g1
+    grad[2] = g2
+    grad[3] = g3
+    a[0, 0] = a00
+    a[1, 1] = a11
+    a[2, 2] = a22
+    a[3, 3] = a33
+    a[1, 0] = a[0, 1] = a10
+    a[2, 0] = a[0, 2] = a20
+    a[2, 1] = a[1, 2] = a21
+    a[3, 0] = a[0, 3] = a30
+    a[3, 1] = a[1, 3] = a31
+    a[3, 2] = a[2, 3] = a32
     return total
 
 
-@nb.njit(cache=True)
-def _solve_spd(a: np.ndarray, rhs: np.ndarray, free: np.ndarray, out: np.ndarray) -> bool:
-    """Solve a @ out = rhs over the free parameters by Cholesky; False if not SPD."""
+@nb.njit(cache=True, fastmath=_FAST)
+def _solve_spd(
+    a: np.ndarray, rhs: np.ndarray, free: np.ndarray, out: np.ndarray, low: np.ndarray
+) -> bool:
+    """Solve a @ out = rhs over the free parameters by Cholesky; False if not SPD.
+
+    `low` is an (n, n) workspace for the factor.
+    """
     n = a.shape[0]
-    low = np.zeros((n, n))
     for j in range(n):
         if not free[j]:
             continue
@@ -137,20 +163,20 @@ def _solve_spd(a: np.ndarray, rhs: np.ndarray, free: np.ndarray, out: np.ndarray
                 if free[k]:
                     t -= low[i, k] * low[j, k]
             low[i, j] = t / low[j, j]
-    z = np.zeros(n)
+    # forward substitution into out, then back substitution in place
     for i in range(n):
         if not free[i]:
+            out[i] = 0.0
             continue
         t = rhs[i]
         for k in range(i):
             if free[k]:
-                t -= low[i, k] * z[k]
-        z[i] = t / low[i, i]
+                t -= low[i, k] * out[k]
+        out[i] = t / low[i, i]
     for i in range(n - 1, -1, -1):
         if not free[i]:
-            out[i] = 0.0
             continue
-        t = z[i]
+        t = out[i]
         for k in range(i + 1, n):
             if free[k]:
                 t -= low[k, i] * out[k]
@@ -158,7 +184,7 @@ def _solve_spd(a: np.ndarray, rhs: np.ndarray, free: np.ndarray, out: np.ndarray
     return True
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _start(
     lx: np.ndarray,
     y: np.ndarray,
@@ -245,7 +271,7 @@ def _start(
             p[j] = min(max(p[j], lo[j]), hi[j])
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _project_linear(
     lx: np.ndarray,
     y: np.ndarray,
@@ -299,7 +325,7 @@ def _project_linear(
     return _rss(p, lx, y, zero, m)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _grid_start(
     lx: np.ndarray,
     y: np.ndarray,
@@ -390,7 +416,7 @@ def _grid_start(
     return best
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _covariance(
     p: np.ndarray,
     lx: np.ndarray,
@@ -446,12 +472,13 @@ def _covariance(
     s2 = rss / dof
     col = np.empty(N_PARAMS)
     unit = np.zeros(N_PARAMS)
+    low = np.zeros((N_PARAMS, N_PARAMS))
     for k in range(N_PARAMS):
         if not free[k]:
             continue
         unit[:] = 0.0
         unit[k] = 1.0
-        if not _solve_spd(h, unit, free, col):
+        if not _solve_spd(h, unit, free, col, low):
             out[:, :] = np.nan
             return
         for j in range(N_PARAMS):
@@ -466,7 +493,7 @@ def _covariance(
                 out[k, j] = 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _fit_one(
     lx: np.ndarray,
     y: np.ndarray,
@@ -510,6 +537,7 @@ def _fit_one(
     tiny = 1e-28 * max(yscale, 1e-300)
     small_steps = 0
     active = np.empty(N_PARAMS, dtype=np.bool_)
+    low = np.zeros((N_PARAMS, N_PARAMS))
     for it in range(1, max_iter + 1):
         if rss <= tiny:
             return CONVERGED, it, rss
@@ -522,7 +550,7 @@ def _fit_one(
             for k in range(N_PARAMS):
                 damped[j, k] = a[j, k]
             damped[j, j] += lam * max(a[j, j], 1e-12 * amax + 1e-300)
-        if not _solve_spd(damped, grad, active, step):
+        if not _solve_spd(damped, grad, active, step, low):
             lam *= nu
             nu *= 2.0
             continue
@@ -563,7 +591,7 @@ def _fit_one(
     return MAX_ITER, max_iter, rss
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _doubtful(
     code: int,
     p: np.ndarray,
@@ -604,7 +632,7 @@ SUMMARY = (
 )
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, fastmath=_FAST)
 def _summarise(
     lx: np.ndarray, y: np.ndarray, zero: np.ndarray, m: int, out: np.ndarray, slope_logit: float
 ) -> None:
@@ -660,7 +688,7 @@ def _summarise(
     out[5] = slope_logit / min_gap if np.isfinite(min_gap) else slope_logit
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, fastmath=_FAST)
 def fit_batch(
     dose: np.ndarray,
     response: np.ndarray,
