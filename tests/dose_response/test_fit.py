@@ -209,3 +209,15 @@ def test_ryegrass_matches_drc_published(reference_dir):
         np.testing.assert_allclose(
             [ed.lower[0], ed.upper[0]], [ref["lower"], ref["upper"]], rtol=1e-4
         )
+
+
+def test_censor_direction_of_rising_curves():
+    # a (paradoxical) rise with dose: never below 50 % -> not reached, ">" the top dose
+    above = fit_hill(DOSES[::-1][:5] * 1e3, [100, 101, 104, 110, 112])
+    assert above.effective_dose(50).censor[0] == ">"
+    # a rise from 30 % to 80 %: already at 50 % inhibition at the lowest dose -> "<"
+    x = np.repeat(DOSES, 3)
+    rising = fit_hill(x, log_logistic(x, -1.5, 30.0, 80.0, 1e-7))
+    ic50 = rising.effective_dose(50)
+    assert ic50.censor[0] == "<"
+    assert ic50.estimate[0] == DOSES.min()

@@ -256,7 +256,10 @@ class CurveFits:
         -------
         EffectiveDose
             Absolute doses outside the tested range are censored at its edge,
-            never extrapolated; relative ones are reported as estimated.
+            never extrapolated: ``">"`` when the fitted response stays above the
+            level over the whole range, ``"<"`` when it is already at or below
+            it at the lowest dose (also for curves that rise with dose).
+            Relative ones are reported as estimated.
         """
         if not 0.0 < level < 100.0:
             msg = f"level must be a percent effect strictly between 0 and 100, got {level}"
@@ -303,9 +306,11 @@ class CurveFits:
         if kind == "absolute":
             response_low = log_logistic(self.dose_min, b, c, d, e)
             response_high = log_logistic(self.dose_max, b, c, d, e)
-            fall = response_high <= response_low
-            above = np.where(fall, response_high > target, response_high < target)
-            below = np.where(fall, response_low <= target, response_low >= target)
+            # the effect level is reached by falling to `target`: never reached in the
+            # tested range (">"), or already reached at the lowest dose ("<"), whichever
+            # way the fitted curve runs
+            above = np.minimum(response_low, response_high) > target
+            below = ~above & (response_low <= target)
             censor = np.where(above, ">", np.where(below, "<", "")).astype(object)
             censor = np.where(np.isnan(e), "", censor).astype(object)
             bound = np.where(censor == ">", self.dose_max, self.dose_min)
@@ -626,7 +631,7 @@ FLAG_REASONS = (
     "numerical failure",
     "flat: no significant dose effect (F test p > 0.05)",
     "lack of fit: not sigmoid (non-monotone or plateau missed; F test p < 0.01)",
-    "step: the response changes within one dose step; slope and ec50 not identifiable",
+    "step: the response changes within one dose step, so slope and ec50 are not identifiable",
     "ec50 outside the tested dose range (extrapolated)",
     "standard errors undefined (singular Hessian)",
     *(f"{name} at its bound" for name in PARAMETERS),
