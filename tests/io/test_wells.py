@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resistlab.io._wells import (
+from resistlab.wells import (
     PLATE_FORMATS,
     check_in_plate,
     describe_format,

@@ -30,8 +30,8 @@ from resistlab.report import (
     plot_plate_heatmap,
     save_figure,
 )
-from resistlab.report._plate import row_name
 from resistlab.units import format_molar
+from resistlab.wells import row_label
 
 DOSES = 1e-5 / 3.0 ** np.arange(9)  # 1.5 nM ... 10 uM, 1:3
 REPLICATES = 3
@@ -437,7 +437,7 @@ def plate_table(rows: int, cols: int, *, plates=("P1",), reads=("A570",), seed=1
                         {
                             "plate": plate,
                             "read": read,
-                            "well": f"{row_name(r)}{c + 1}",
+                            "well": f"{row_label(r)}{c + 1}",
                             "row": r,
                             "col": c,
                             "value": rng.uniform(0.05, 1.5),
@@ -628,9 +628,13 @@ def test_rising_curve_annotations_move_to_the_empty_corners():
     x = np.r_[np.zeros(3), np.repeat(DOSES, 3)]
     y = log_logistic(x, -1.4, 2.0, 95.0, 3e-7) + np.random.default_rng(3).normal(0, 3, x.size)
     fits = fit_curves(x, y)
-    fig = rendered(plot_curve(fits, 0, x, y))
+    # a stimulation curve: the absolute IC50 is censored "<" (below 50 % already at the
+    # lowest dose), so the midpoint is the relative EC50
+    assert fits.effective_dose(50).censor[0] == "<"
+    fig = rendered(plot_curve(fits, 0, x, y, ic50_kind="relative"))
     text = one(fig, "ic50_text")
     assert text.get_position()[0] < 0.5 and text.get_horizontalalignment() == "left"
     marker = one(fig, "ic50")
-    assert marker.get_ydata()[0] == pytest.approx(50.0)
+    assert marker.get_ydata()[0] == pytest.approx((fits.bottom[0] + fits.top[0]) / 2)
+    assert marker.get_xdata()[0] == pytest.approx(fits.ec50[0])
     assert 1e-7 < marker.get_xdata()[0] < 1e-6

@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from resistlab.errors import PlateMapError, where
-from resistlab.io._wells import describe_format
 from resistlab.io.plate_map import MAP_COLUMNS, PLATE_METADATA_KEYS, PlateMap, read_plate_map
 from resistlab.io.plate_reader import PlateBlock, PlateExport, read_plate
+from resistlab.wells import describe_format
 
 __all__ = ["ASSAY_COLUMNS", "assemble_plate", "empty_assay_table", "read_plate_table"]
 

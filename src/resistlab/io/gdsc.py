@@ -40,7 +40,7 @@ import pandas as pd
 from resistlab.errors import FileFormatError, where
 from resistlab.io._assay import ASSAY_COLUMNS, ASSAY_DTYPES
 from resistlab.io._units import molar
-from resistlab.io._wells import describe_format, shape_for_format, well_name
+from resistlab.wells import describe_format, shape_for_format, well_name
 
 __all__ = ["GDSC_COLUMNS", "GDSC_TAG_ROLES", "read_gdsc_raw"]
 

@@ -127,7 +127,7 @@ import yaml
 from resistlab.errors import PlateMapError, where
 from resistlab.io._cells import Cell, Sheet, cell_text, is_blank_row, read_sheets
 from resistlab.io._units import molar
-from resistlab.io._wells import (
+from resistlab.wells import (
     check_in_plate,
     parse_columns_spec,
     parse_rows_spec,

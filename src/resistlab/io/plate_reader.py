@@ -46,7 +46,7 @@ import pandas as pd
 
 from resistlab.errors import FileFormatError, where
 from resistlab.io._cells import Cell, Sheet, cell_text, is_blank_row, parse_reading, read_sheets
-from resistlab.io._wells import (
+from resistlab.wells import (
     PLATE_FORMATS,
     describe_format,
     format_for_shape,

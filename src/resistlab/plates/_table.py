@@ -8,7 +8,6 @@ written with vectorised pandas group operations.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from resistlab.errors import InputError
+from resistlab.wells import parse_well
 
 #: Columns every function in `resistlab.plates` needs.
 REQUIRED_COLUMNS: tuple[str, ...] = ("plate", "read", "well", "value", "role", "cell_line")
@@ -40,32 +40,7 @@ PLATE_FORMATS: tuple[tuple[int, int], ...] = (
 #: Group keys of one normalisation unit.
 GROUP_KEYS: tuple[str, str, str] = ("plate", "read", "cell_line")
 
-_WELL = re.compile(r"^\s*([A-Za-z]{1,2})\s*0*(\d{1,3})\s*$")
 _MAX_LISTED = 8
-
-
-def parse_well(well: str) -> tuple[int, int]:
-    """Return the 0-based (row, column) of a well name such as ``"B3"`` or ``"AF48"``.
-
-    Raises
-    ------
-    InputError
-        If the name is not letters followed by a column number.
-
-    Examples
-    --------
-    >>> parse_well("A1"), parse_well("p24"), parse_well("AF48")
-    ((0, 0), (15, 23), (31, 47))
-    """
-    match = _WELL.match(str(well))
-    if match is None:
-        msg = f"well {well!r} is not a well name such as 'B3' or 'AF48'"
-        raise InputError(msg)
-    letters, number = match.group(1).upper(), int(match.group(2))
-    row = 0
-    for letter in letters:
-        row = row * 26 + (ord(letter) - ord("A") + 1)
-    return row - 1, number - 1
 
 
 def list_names(names: Iterable[object], *, limit: int = _MAX_LISTED) -> str:

@@ -22,8 +22,9 @@ from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
 
-from resistlab.report._plate import PlatePanel, row_name
+from resistlab.report._plate import PlatePanel
 from resistlab.report._style import OKABE_ITO, WARNING_COLOR, wrap
+from resistlab.wells import row_label
 
 #: Role outlines: colour and legend text.
 ROLE_STYLE: dict[str, tuple[str, str]] = {
@@ -76,7 +77,7 @@ def draw_plate(ax: Axes, panel: PlatePanel, *, cmap: str, annotate: bool) -> Axe
     row_step = max(1, math.ceil(rows / 16))
     col_step = max(1, math.ceil(cols / 24))
     ax.set_xticks(range(0, cols, col_step), labels=[str(c + 1) for c in range(0, cols, col_step)])
-    ax.set_yticks(range(0, rows, row_step), labels=[row_name(r) for r in range(0, rows, row_step)])
+    ax.set_yticks(range(0, rows, row_step), labels=[row_label(r) for r in range(0, rows, row_step)])
     ax.xaxis.tick_top()
     ax.tick_params(length=0, labelsize=font, pad=2)
     ax.set_xticks(np.arange(-0.5, cols, 1.0), minor=True)

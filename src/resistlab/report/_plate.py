@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from resistlab.errors import InputError
+from resistlab.wells import parse_well
 
 #: Standard microplate formats as (rows, columns), smallest first.
 PLATE_FORMATS: tuple[tuple[int, int], ...] = (
@@ -25,47 +25,6 @@ PLATE_FORMATS: tuple[tuple[int, int], ...] = (
 
 #: Roles outlined on the heat map (sample and empty wells are not).
 MARKED_ROLES: tuple[str, ...] = ("vehicle", "positive_control", "blank")
-
-_WELL = re.compile(r"^\s*([A-Za-z]{1,2})\s*0*(\d{1,3})\s*$")
-
-
-def row_name(row: int) -> str:
-    """Return the letters of a 0-based plate row: A … Z, AA … AF.
-
-    Examples
-    --------
-    >>> row_name(0), row_name(25), row_name(26), row_name(31)
-    ('A', 'Z', 'AA', 'AF')
-    """
-    letters = ""
-    n = row + 1
-    while n:
-        n, remainder = divmod(n - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
-def parse_well(well: object) -> tuple[int, int]:
-    """Return the 0-based (row, column) of a well name such as ``"B3"`` or ``"AF48"``.
-
-    Raises
-    ------
-    InputError
-        If the name is not letters followed by a column number.
-
-    Examples
-    --------
-    >>> parse_well("A1"), parse_well("h12"), parse_well("AF48")
-    ((0, 0), (7, 11), (31, 47))
-    """
-    match = _WELL.match(str(well))
-    if match is None:
-        msg = f"well {well!r} is not a well name such as 'B3' or 'AF48'"
-        raise InputError(msg)
-    row = 0
-    for letter in match.group(1).upper():
-        row = row * 26 + (ord(letter) - ord("A") + 1)
-    return row - 1, int(match.group(2)) - 1
 
 
 def plate_format(max_row: int, max_col: int, *, plate: object = "") -> tuple[int, int]:

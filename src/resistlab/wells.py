@@ -1,4 +1,4 @@
-"""Well names, plate shapes and row/column ranges shared by the readers.
+"""Well names, plate shapes and row/column ranges, shared by readers, QC and figures.
 
 Wells are addressed by 0-based ``(row, col)`` inside the package and named
 ``"A1"``, ``"P24"``, ``"AF48"`` (no zero padding) at the edges. Rows run
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from resistlab.errors import InputError
 
 __all__ = [
     "PLATE_FORMATS",
@@ -95,8 +97,8 @@ def parse_well(text: object) -> tuple[int, int]:
 
     Raises
     ------
-    ValueError
-        If `text` is not a well name.
+    InputError
+        If `text` is not a well name (an `InputError` is a `ValueError`).
 
     Examples
     --------
@@ -108,7 +110,7 @@ def parse_well(text: object) -> tuple[int, int]:
     match = _WELL_RE.match(str(text))
     if match is None or int(match.group(2)) < 1:
         msg = f"{text!r} is not a well name such as 'A1' or 'P24'"
-        raise ValueError(msg)
+        raise InputError(msg)
     return row_index(match.group(1)), int(match.group(2)) - 1
 
 
