@@ -166,3 +166,37 @@ def test_plate_mode_map_that_disagrees_with_data_fails_cleanly(tmp_path):
     assert result.exit_code == 1
     assert "PlateMapError" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_fit_table_bootstrap_option_adds_percentile_intervals(tmp_path, rng):
+    table, _ = long_table(rng)
+    src = tmp_path / "table.csv"
+    table.to_csv(src, index=False)
+    out = tmp_path / "results.csv"
+    result = runner.invoke(
+        app,
+        [
+            "fit",
+            str(src),
+            "--dose",
+            "dose_uM",
+            "--response",
+            "viability",
+            "--by",
+            "line",
+            "--bootstrap",
+            "200",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    res = pd.read_csv(out)
+    assert (res["n_boot"] == 200).all()
+    for level in ("ic50", "ic10", "ic20"):
+        assert (res[f"{level}_boot_low"] < res[level]).all()
+        assert (res[level] < res[f"{level}_boot_high"]).all()
+    # bootstrap and delta-method intervals describe the same uncertainty
+    width_boot = np.log(res["ic50_boot_high"] / res["ic50_boot_low"])
+    width_delta = np.log(res["ic50_ci_high"] / res["ic50_ci_low"])
+    assert np.all((width_boot / width_delta).between(0.6, 1.6))

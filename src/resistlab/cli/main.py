@@ -90,6 +90,13 @@ def fit(
     reference: Annotated[
         str | None, typer.Option(help="Plate mode: the parental line for fold resistance.")
     ] = None,
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            help="Table mode: also bootstrap (residual, percentile) 95 % CIs of IC50/IC10/IC20 "
+            "with this many replicates (0: delta method only)."
+        ),
+    ] = 0,
     figures: Annotated[bool, typer.Option(help="Plate mode: write PNG figures.")] = True,
 ) -> None:
     """Fit dose-response curves: IC50 with CI, IC10/IC20, Emax, AUC, flags.
@@ -119,6 +126,7 @@ def fit(
                 model=model,
                 top=top,
                 control_response=control_response,
+                bootstrap=bootstrap,
             )
     except ResistLabError as exc:
         fail(exc)
@@ -145,8 +153,9 @@ def _fit_table(
     model: str,
     top: float | None,
     control_response: float | None,
+    bootstrap: int = 0,
 ) -> None:
-    from resistlab.dose_response import fit_frame
+    from resistlab.dose_response import bootstrap_effective_dose, fit_frame
 
     frame = _read_table(path)
     if control_response is None:
@@ -171,6 +180,18 @@ def _fit_table(
     table = pd.concat([curves.keys.reset_index(drop=True), fits.to_frame()], axis=1)
     table["control_response"] = curves.control_response
     table["control_source"] = curves.control_source
+    if bootstrap > 0:
+        with console.status(f"bootstrapping {len(table):,} curves x {bootstrap} replicates"):
+            intervals = bootstrap_effective_dose(
+                curves.doses,
+                curves.responses,
+                fits,
+                levels=(50.0, 10.0, 20.0),
+                n_boot=bootstrap,
+                seed=0,
+            ).to_frame()
+        extra = [c for c in intervals.columns if "_boot_" in c or c == "n_boot"]
+        table = pd.concat([table, intervals[extra].reset_index(drop=True)], axis=1)
     _write_csv(table, output)
     n_flagged = int((table["flag"] != "").sum())
     console.print(

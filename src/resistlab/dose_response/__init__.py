@@ -10,6 +10,7 @@ from resistlab.dose_response._model import (
     log_logistic_area,
     log_logistic_inverse,
 )
+from resistlab.dose_response.bootstrap import BootstrapIntervals, bootstrap_effective_dose
 from resistlab.dose_response.compare import (
     CurveComparison,
     FoldResistance,
@@ -28,12 +29,14 @@ from resistlab.dose_response.table import CurveTable, curves_from_frame, fit_fra
 
 __all__ = [
     "FLAG_REASONS",
+    "BootstrapIntervals",
     "CurveComparison",
     "CurveFits",
     "CurveTable",
     "EffectiveDose",
     "FoldResistance",
     "GRMetrics",
+    "bootstrap_effective_dose",
     "compare_curves",
     "curves_from_frame",
     "fit_curves",

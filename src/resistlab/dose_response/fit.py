@@ -618,8 +618,11 @@ def _f_exceeds(f_stat: np.ndarray, df1: np.ndarray, df2: np.ndarray, alpha: floa
     ok = np.isfinite(f_stat) & (df1 > 0) & (df2 > 0)
     if not ok.any():
         return out
-    pairs, inverse = np.unique(np.column_stack([df1[ok], df2[ok]]), axis=0, return_inverse=True)
-    critical = stats.f.isf(alpha, pairs[:, 0], pairs[:, 1])
+    # degrees of freedom are small integers: one scalar key per pair, one quantile per key
+    d1 = df1[ok].astype(np.int64)
+    d2 = df2[ok].astype(np.int64)
+    keys, inverse = np.unique(d1 * (1 << 32) + d2, return_inverse=True)
+    critical = stats.f.isf(alpha, keys >> 32, keys & ((1 << 32) - 1))
     out[ok] = f_stat[ok] > critical[inverse.ravel()]
     return out
 
