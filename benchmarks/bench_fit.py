@@ -51,7 +51,9 @@ def synthetic(n: int, seed: int = 2016) -> tuple[np.ndarray, np.ndarray, np.ndar
     lo, hi = np.log10(DOSES.min()), np.log10(DOSES.max())
     ec50 = 10 ** rng.uniform(lo - 0.5, hi + 0.5, n)
     x = np.tile(np.repeat(DOSES, REPLICATES), (n, 1))
-    y = log_logistic(x, hill[:, None], bottom[:, None], top[:, None], ec50[:, None])
+    y = log_logistic(
+        x, hill_slope=hill[:, None], bottom=bottom[:, None], top=top[:, None], ec50=ec50[:, None]
+    )
     y = y + rng.normal(0.0, 5.0, y.shape)  # 5 % noise, typical of CellTiter-Glo plates
     truth = np.column_stack([hill, bottom, top, ec50])
     return x, y, truth

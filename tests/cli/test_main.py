@@ -27,7 +27,9 @@ def long_table(rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, float]
                 {"line": line, "rep": rep, "dose_uM": 0.0, "viability": 100 + rng.normal(0, 2)}
             )
             for d in doses_um:
-                y = log_logistic(d, 1.2, 5.0, 100.0, ec50) + rng.normal(0, 2)
+                y = log_logistic(d, hill_slope=1.2, bottom=5.0, top=100.0, ec50=ec50) + rng.normal(
+                    0, 2
+                )
                 rows.append({"line": line, "rep": rep, "dose_uM": d, "viability": y})
     return pd.DataFrame(rows), truth
 

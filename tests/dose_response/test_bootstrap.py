@@ -24,7 +24,9 @@ def simulate(rng: np.random.Generator, n: int, noise: float = 3.0):
     top = rng.normal(100.0, 3.0, n)
     ec50 = 10 ** rng.uniform(np.log10(DOSES[6]), np.log10(DOSES[1]), n)
     x = np.tile(X, (n, 1))
-    y = log_logistic(x, hill[:, None], bottom[:, None], top[:, None], ec50[:, None])
+    y = log_logistic(
+        x, hill_slope=hill[:, None], bottom=bottom[:, None], top=top[:, None], ec50=ec50[:, None]
+    )
     return x, y + rng.normal(0.0, noise, y.shape), (hill, bottom, top, ec50)
 
 
@@ -47,7 +49,9 @@ def covers(lower: np.ndarray, upper: np.ndarray, truth: np.ndarray) -> np.ndarra
 
 def test_residual_bootstrap_covers_true_ic50(batch):
     _, _, (hill, bottom, top, ec50), _, boot = batch
-    true_ic50 = log_logistic_inverse(50.0, hill, bottom, top, ec50)  # control response 100
+    true_ic50 = log_logistic_inverse(
+        50.0, hill_slope=hill, bottom=bottom, top=top, ec50=ec50
+    )  # control response 100
     assert np.all(boot.n_used == 500)
     coverage = np.mean(covers(boot.lower[:, 0], boot.upper[:, 0], true_ic50))
     # Measured 0.945 here (0.91-0.95 on other seeds, 0.938 on 2,000 curves): residual
@@ -67,7 +71,7 @@ def test_case_bootstrap_covers_true_ic50_less_well_with_triplicates(rng):
     x, y, (hill, bottom, top, ec50) = simulate(rng, 200)
     fits = fit_curves(x, y)
     boot = bootstrap_effective_dose(x, y, fits, n_boot=400, method="case", seed=2)
-    true_ic50 = log_logistic_inverse(50.0, hill, bottom, top, ec50)
+    true_ic50 = log_logistic_inverse(50.0, hill_slope=hill, bottom=bottom, top=top, ec50=ec50)
     coverage = np.mean(covers(boot.lower[:, 0], boot.upper[:, 0], true_ic50))
     # Measured 0.885 here (0.85-0.89 on other seeds, 0.883 on 2,000 curves): each dose
     # level's spread rests on 2 degrees of freedom, so the width is noisy and on
@@ -115,7 +119,9 @@ def test_relative_ic50_intervals_are_the_ec50_intervals(rng):
 def test_curve_barely_reaching_50_percent_has_censored_upper_limit():
     # the true curve crosses 50 % at 7 uM, just below the 10 uM top dose
     rng = np.random.default_rng(5)
-    y = log_logistic(X, 1.5, 30.0, 100.0, 4e-6) + rng.normal(0.0, 4.0, (20, X.size))
+    y = log_logistic(X, hill_slope=1.5, bottom=30.0, top=100.0, ec50=4e-6) + rng.normal(
+        0.0, 4.0, (20, X.size)
+    )
     fits = fit_curves(X, y)
     boot = bootstrap_effective_dose(X, y, fits, n_boot=500, seed=1)
     above = boot.fraction_above[:, 0]
@@ -137,7 +143,9 @@ def test_curve_barely_reaching_50_percent_has_censored_upper_limit():
 
 def test_curve_not_reaching_50_percent_is_censored_on_both_sides():
     rng = np.random.default_rng(6)
-    y = log_logistic(X, 1.5, 65.0, 100.0, 1e-7) + rng.normal(0.0, 2.0, X.size)
+    y = log_logistic(X, hill_slope=1.5, bottom=65.0, top=100.0, ec50=1e-7) + rng.normal(
+        0.0, 2.0, X.size
+    )
     fits = fit_curves(X, y)
     boot = bootstrap_effective_dose(X, y, fits, n_boot=300, seed=1)
     assert boot.censor[0, 0] == ">"
@@ -152,7 +160,9 @@ def test_curve_not_reaching_50_percent_is_censored_on_both_sides():
 
 def test_curve_passing_50_percent_below_lowest_dose_has_censored_lower_limit():
     rng = np.random.default_rng(7)
-    y = log_logistic(X, 1.0, 0.0, 100.0, 1.2e-9) + rng.normal(0.0, 3.0, (10, X.size))
+    y = log_logistic(X, hill_slope=1.0, bottom=0.0, top=100.0, ec50=1.2e-9) + rng.normal(
+        0.0, 3.0, (10, X.size)
+    )
     fits = fit_curves(X, y)
     boot = bootstrap_effective_dose(X, y, fits, n_boot=400, seed=1)
     below = boot.fraction_below[:, 0]

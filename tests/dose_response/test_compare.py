@@ -30,18 +30,26 @@ def simulate(rng, n, ec50, *, noise=3.0):
     hill = rng.uniform(0.8, 2.5, n)
     bottom = rng.uniform(0.0, 30.0, n)
     top = rng.normal(100.0, 3.0, n)
-    y = log_logistic(DOSES[None, :], hill[:, None], bottom[:, None], top[:, None], ec50[:, None])
+    y = log_logistic(
+        DOSES[None, :],
+        hill_slope=hill[:, None],
+        bottom=bottom[:, None],
+        top=top[:, None],
+        ec50=ec50[:, None],
+    )
     y = y + rng.normal(0.0, noise, y.shape)
-    return y, log_logistic_inverse(50.0, hill, bottom, top, ec50)
+    return y, log_logistic_inverse(50.0, hill_slope=hill, bottom=bottom, top=top, ec50=ec50)
 
 
 def two_lines(rng, ec50_parental, ec50_resistant, *, same_shape=False):
     """One experiment with a parental and a resistant line, long format."""
     y_p, _ = simulate(rng, 1, np.array([ec50_parental]))
     if same_shape:
-        y_r = log_logistic(DOSES, 1.2, 5.0, 100.0, ec50_resistant)
+        y_r = log_logistic(DOSES, hill_slope=1.2, bottom=5.0, top=100.0, ec50=ec50_resistant)
         y_r = y_r + rng.normal(0.0, 3.0, DOSES.size)
-        y_p = log_logistic(DOSES, 1.2, 5.0, 100.0, ec50_parental) + rng.normal(0, 3, DOSES.size)
+        y_p = log_logistic(
+            DOSES, hill_slope=1.2, bottom=5.0, top=100.0, ec50=ec50_parental
+        ) + rng.normal(0, 3, DOSES.size)
         return np.tile(DOSES, 2), np.r_[y_p, y_r]
     y_r, _ = simulate(rng, 1, np.array([ec50_resistant]))
     return np.tile(DOSES, 2), np.r_[y_p[0], y_r[0]]
@@ -153,7 +161,7 @@ def test_three_lines_and_ll3_shared_slope(rng):
     x = np.tile(DOSES, 3)
     lines = np.repeat(["a", "b", "c"], DOSES.size)
     ec50 = np.repeat([2e-8, 6e-8, 2e-7], DOSES.size)
-    y = log_logistic(x, 1.4, 0.0, 100.0, ec50) + rng.normal(0, 3, x.size)
+    y = log_logistic(x, hill_slope=1.4, bottom=0.0, top=100.0, ec50=ec50) + rng.normal(0, 3, x.size)
     result = compare_curves(x, y, lines, model="ll3", shared=("hill_slope",))
     assert result.df_separate == x.size - 3 * 3
     assert result.df_shared == x.size - (1 + 3 * 2)
@@ -237,7 +245,7 @@ def test_one_parental_broadcasts_against_many_resistant(rng):
 
 
 def _exact_fit(bottom, ec50, doses=DOSES):
-    y = log_logistic(doses, 1.3, bottom, 100.0, ec50)
+    y = log_logistic(doses, hill_slope=1.3, bottom=bottom, top=100.0, ec50=ec50)
     y = y + np.tile([0.8, -0.5, -0.3], doses.size // 3)
     return fit_curves(doses, y)
 

@@ -23,13 +23,15 @@ def simulate(rng: np.random.Generator, n: int, noise: float = 3.0):
     top = rng.normal(100.0, 3.0, n)
     ec50 = 10 ** rng.uniform(np.log10(DOSES[6]), np.log10(DOSES[1]), n)
     x = np.tile(np.repeat(DOSES, 3), (n, 1))
-    y = log_logistic(x, hill[:, None], bottom[:, None], top[:, None], ec50[:, None])
+    y = log_logistic(
+        x, hill_slope=hill[:, None], bottom=bottom[:, None], top=top[:, None], ec50=ec50[:, None]
+    )
     return x, y + rng.normal(0.0, noise, y.shape), (hill, bottom, top, ec50)
 
 
 def test_exact_data_recovers_parameters():
     x = np.repeat(DOSES, 2)
-    y = log_logistic(x, 1.7, 12.0, 98.0, 3e-7)
+    y = log_logistic(x, hill_slope=1.7, bottom=12.0, top=98.0, ec50=3e-7)
     fit = fit_hill(x, y)
     assert fit.converged[0]
     np.testing.assert_allclose(
@@ -83,7 +85,7 @@ def test_ragged_curves_with_nan_padding(rng):
 
 def test_vehicle_rows_fit_at_top_asymptote():
     x = np.r_[np.zeros(4), np.repeat(DOSES, 2)]
-    y = log_logistic(x, 1.3, 5.0, 100.0, 1e-7)
+    y = log_logistic(x, hill_slope=1.3, bottom=5.0, top=100.0, ec50=1e-7)
     y[:4] = [98.0, 102.0, 99.0, 101.0]  # vehicle scatter around 100
     fit = fit_hill(x, y)
     np.testing.assert_allclose(fit.top[0], 100.0, atol=0.3)
@@ -92,7 +94,7 @@ def test_vehicle_rows_fit_at_top_asymptote():
 
 def test_fixed_top_and_ll3_ll2_models():
     x = np.repeat(DOSES, 3)
-    y = log_logistic(x, 1.1, 0.0, 100.0, 2e-7)
+    y = log_logistic(x, hill_slope=1.1, bottom=0.0, top=100.0, ec50=2e-7)
     ll3 = fit_hill(x, y, model="ll3")
     assert ll3.bottom[0] == 0.0
     assert ll3.standard_errors[0, 1] == 0.0
@@ -108,7 +110,7 @@ def test_fixed_top_and_ll3_ll2_models():
 def test_absolute_versus_relative_ic50():
     # bottom 40 %: relative IC50 is the ec50, absolute IC50 lies above it
     x = np.repeat(DOSES, 3)
-    y = log_logistic(x, 1.0, 20.0, 100.0, 1e-7)
+    y = log_logistic(x, hill_slope=1.0, bottom=20.0, top=100.0, ec50=1e-7)
     fit = fit_hill(x, y)
     relative = fit.effective_dose(50, kind="relative").estimate[0]
     absolute = fit.effective_dose(50).estimate[0]
@@ -119,7 +121,7 @@ def test_absolute_versus_relative_ic50():
 
 def test_curve_that_never_reaches_50_percent_is_censored():
     x = np.repeat(DOSES, 3)
-    y = log_logistic(x, 1.2, 60.0, 100.0, 1e-7)
+    y = log_logistic(x, hill_slope=1.2, bottom=60.0, top=100.0, ec50=1e-7)
     fit = fit_hill(x, y)
     ic50 = fit.effective_dose(50)
     assert ic50.censor[0] == ">"
@@ -154,12 +156,14 @@ def test_too_few_points_is_a_reason_not_a_crash():
 
 def test_auc_and_emax_against_numerical_integration():
     x = np.repeat(DOSES, 3)
-    fit = fit_hill(x, log_logistic(x, 1.4, 10.0, 100.0, 3e-8))
+    fit = fit_hill(x, log_logistic(x, hill_slope=1.4, bottom=10.0, top=100.0, ec50=3e-8))
     grid = np.linspace(np.log(DOSES.min()), np.log(DOSES.max()), 20001)
-    values = log_logistic(np.exp(grid), 1.4, 10.0, 100.0, 3e-8)
+    values = log_logistic(np.exp(grid), hill_slope=1.4, bottom=10.0, top=100.0, ec50=3e-8)
     expected = np.trapezoid(values, grid) / (grid[-1] - grid[0]) / 100.0
     np.testing.assert_allclose(fit.auc()[0], expected, rtol=1e-6)
-    np.testing.assert_allclose(fit.emax()[0], log_logistic(1e-5, 1.4, 10.0, 100.0, 3e-8))
+    np.testing.assert_allclose(
+        fit.emax()[0], log_logistic(1e-5, hill_slope=1.4, bottom=10.0, top=100.0, ec50=3e-8)
+    )
 
 
 def test_bad_arguments_raise_clear_errors():
@@ -184,9 +188,11 @@ def test_bad_arguments_raise_clear_errors():
 def test_response_at_ec50_is_halfway(hill, bottom, span, log_ec50):
     top = bottom + span
     ec50 = 10.0**log_ec50
-    mid = log_logistic(ec50, hill, bottom, top, ec50)
+    mid = log_logistic(ec50, hill_slope=hill, bottom=bottom, top=top, ec50=ec50)
     assert mid == pytest.approx((bottom + top) / 2)
-    assert log_logistic(0.0, hill, bottom, top, ec50) == pytest.approx(top)
+    assert log_logistic(0.0, hill_slope=hill, bottom=bottom, top=top, ec50=ec50) == pytest.approx(
+        top
+    )
 
 
 @pytest.mark.reference
@@ -217,7 +223,7 @@ def test_censor_direction_of_rising_curves():
     assert above.effective_dose(50).censor[0] == ">"
     # a rise from 30 % to 80 %: already at 50 % inhibition at the lowest dose -> "<"
     x = np.repeat(DOSES, 3)
-    rising = fit_hill(x, log_logistic(x, -1.5, 30.0, 80.0, 1e-7))
+    rising = fit_hill(x, log_logistic(x, hill_slope=-1.5, bottom=30.0, top=80.0, ec50=1e-7))
     ic50 = rising.effective_dose(50)
     assert ic50.censor[0] == "<"
     assert ic50.estimate[0] == DOSES.min()

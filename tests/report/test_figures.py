@@ -30,6 +30,7 @@ from resistlab.report import (
     plot_plate_heatmap,
     save_figure,
 )
+from resistlab.report._curves import named
 from resistlab.units import format_molar
 from resistlab.wells import row_label
 
@@ -55,7 +56,7 @@ def study() -> Study:
     rng = np.random.default_rng(20261121)
     x = np.r_[np.zeros(REPLICATES), np.repeat(DOSES, REPLICATES)]
     doses = np.tile(x, (len(TRUTH), 1))
-    mean = np.array([log_logistic(x, *p) for p in TRUTH.values()])
+    mean = np.array([log_logistic(x, **named(p)) for p in TRUTH.values()])
     responses = mean + rng.normal(0.0, 4.0, mean.shape)
     return Study(fit_curves(doses, responses), doses, responses)
 
@@ -63,7 +64,7 @@ def study() -> Study:
 @pytest.fixture(scope="module")
 def parental_figure(study) -> Figure:
     """The parental curve drawn once, read by several tests (they only read it)."""
-    return rendered(plot_curve(study.fits, 0, study.doses, study.responses))
+    return rendered(plot_curve(study.fits, study.doses, study.responses, index=0))
 
 
 def rendered(figure: Figure) -> Figure:
@@ -104,7 +105,11 @@ def test_fitted_line_is_the_model_over_the_tested_range(study, parental_figure):
     x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
     f = study.fits
     np.testing.assert_allclose(
-        y, log_logistic(x, f.hill_slope[0], f.bottom[0], f.top[0], f.ec50[0]), rtol=1e-12
+        y,
+        log_logistic(
+            x, hill_slope=f.hill_slope[0], bottom=f.bottom[0], top=f.top[0], ec50=f.ec50[0]
+        ),
+        rtol=1e-12,
     )
     assert x[0] == pytest.approx(DOSES.min()) and x[-1] == pytest.approx(DOSES.max())
     assert np.all(np.diff(np.log(x)) > 0)
@@ -142,7 +147,9 @@ def test_dose_axis_is_labelled_in_molar_units(parental_figure):
 def test_doses_in_nanomolar_are_labelled_as_such(study):
     nanomolar = study.doses * 1e9
     fits = fit_curves(nanomolar[0], study.responses[0])
-    ax = rendered(plot_curve(fits, 0, nanomolar[0], study.responses[0], dose_unit="nM")).axes[0]
+    ax = rendered(plot_curve(fits, nanomolar[0], study.responses[0], index=0, dose_unit="nM")).axes[
+        0
+    ]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert {"10 nM", "1 µM"} <= set(labels)
     assert "IC50 " + format_molar(fits.effective_dose(50).estimate[0] * 1e-9) in " ".join(texts(ax))
@@ -151,7 +158,9 @@ def test_doses_in_nanomolar_are_labelled_as_such(study):
 def test_non_molar_dose_unit_labels_the_axis(study):
     micrograms = study.doses[0] * 1e6  # any number, any unit
     fits = fit_curves(micrograms, study.responses[0])
-    ax = rendered(plot_curve(fits, 0, micrograms, study.responses[0], dose_unit="µg/mL")).axes[0]
+    ax = rendered(
+        plot_curve(fits, micrograms, study.responses[0], index=0, dose_unit="µg/mL")
+    ).axes[0]
     assert ax.get_xlabel() == "Dose (µg/mL)"
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert "1" in labels and "10" in labels
@@ -176,7 +185,7 @@ def _finite_difference_half_width(fits: CurveFits, i: int, x: float, confidence:
         up, down = params.copy(), params.copy()
         up[j] += step
         down[j] -= step
-        gradient[j] = (log_logistic(x, *up) - log_logistic(x, *down)) / (2 * step)
+        gradient[j] = (log_logistic(x, **named(up)) - log_logistic(x, **named(down))) / (2 * step)
     free = np.flatnonzero(fits.free)  # a fixed parameter has no variance
     gradient = gradient[free]
     variance = gradient @ fits.covariance[i][np.ix_(free, free)] @ gradient
@@ -185,7 +194,9 @@ def _finite_difference_half_width(fits: CurveFits, i: int, x: float, confidence:
 
 @pytest.mark.parametrize("confidence", [0.95, 0.8])
 def test_band_half_width_is_the_delta_method(study, confidence):
-    fig = rendered(plot_curve(study.fits, 1, study.doses, study.responses, confidence=confidence))
+    fig = rendered(
+        plot_curve(study.fits, study.doses, study.responses, index=1, confidence=confidence)
+    )
     x, lower, upper = band_limits(one(fig, "band"))
     for k in (0, 60, 128, 200, len(x) - 1):
         expected = _finite_difference_half_width(study.fits, 1, x[k], confidence)
@@ -195,7 +206,7 @@ def test_band_half_width_is_the_delta_method(study, confidence):
 def test_band_half_width_with_a_fixed_asymptote(study):
     # LL.3: bottom fixed at 0, its covariance row is 0 and adds nothing
     fits = fit_curves(study.doses[0], study.responses[0], model="ll3")
-    fig = rendered(plot_curve(fits, 0, study.doses[0], study.responses[0]))
+    fig = rendered(plot_curve(fits, study.doses[0], study.responses[0], index=0))
     x, lower, upper = band_limits(one(fig, "band"))
     for k in (0, 128, len(x) - 1):
         expected = _finite_difference_half_width(fits, 0, x[k], 0.95)
@@ -216,7 +227,9 @@ def test_band_covers_the_true_mean_response_at_its_confidence():
     hill = rng.uniform(0.8, 2.0, n)
     bottom = rng.uniform(0.0, 20.0, n)
     ec50 = 10 ** rng.uniform(np.log10(DOSES[6]), np.log10(DOSES[2]), n)
-    truth = log_logistic(x, hill[:, None], bottom[:, None], 100.0, ec50[:, None])
+    truth = log_logistic(
+        x, hill_slope=hill[:, None], bottom=bottom[:, None], top=100.0, ec50=ec50[:, None]
+    )
     fits = fit_curves(x, truth + rng.normal(0.0, 5.0, truth.shape))
     at = np.array([DOSES.min(), 1e-7, DOSES.max()])
     covered = []
@@ -224,7 +237,7 @@ def test_band_covers_the_true_mean_response_at_its_confidence():
         band = _curves.mean_response_band(fits, i, at)
         assert band is not None
         _, lower, upper = band
-        true = log_logistic(at, hill[i], bottom[i], 100.0, ec50[i])
+        true = log_logistic(at, hill_slope=hill[i], bottom=bottom[i], top=100.0, ec50=ec50[i])
         covered.append((lower <= true) & (true <= upper))
     coverage = np.mean(covered, axis=0)
     assert np.all((coverage > 0.90) & (coverage < 0.985)), coverage
@@ -232,9 +245,9 @@ def test_band_covers_the_true_mean_response_at_its_confidence():
 
 def test_exact_data_gives_a_vanishing_band():
     x = np.repeat(DOSES, 2)
-    y = log_logistic(x, 1.5, 10.0, 100.0, 1e-7)
+    y = log_logistic(x, hill_slope=1.5, bottom=10.0, top=100.0, ec50=1e-7)
     fits = fit_curves(x, y)
-    fig = rendered(plot_curve(fits, 0, x, y))
+    fig = rendered(plot_curve(fits, x, y, index=0))
     _, lower, upper = band_limits(one(fig, "band"))
     assert np.max(upper - lower) < 1e-6
 
@@ -254,7 +267,9 @@ def test_ic50_marker_and_interval_match_effective_dose(study, parental_figure):
 
 
 def test_relative_ic50_sits_half_way_between_the_asymptotes(study):
-    fig = rendered(plot_curve(study.fits, 1, study.doses, study.responses, ic50_kind="relative"))
+    fig = rendered(
+        plot_curve(study.fits, study.doses, study.responses, index=1, ic50_kind="relative")
+    )
     f = study.fits
     marker = one(fig, "ic50")
     assert marker.get_xdata()[0] == pytest.approx(f.ec50[1])
@@ -265,7 +280,7 @@ def test_relative_ic50_sits_half_way_between_the_asymptotes(study):
 def test_censored_ic50_is_written_as_above_the_top_dose(study):
     i = list(TRUTH).index("plateau")
     assert study.fits.effective_dose(50.0).censor[i] == ">"
-    fig = rendered(plot_curve(study.fits, i, study.doses, study.responses))
+    fig = rendered(plot_curve(study.fits, study.doses, study.responses, index=i))
     text = one(fig, "ic50_censored").get_text()
     assert text == "IC50 > 10 µM (top dose)"
     assert not by_gid(fig, "ic50_ci")
@@ -278,7 +293,7 @@ def test_a_curve_that_could_not_be_fitted_shows_its_points_and_why():
     x = np.array([0.0, 1e-8, 1e-7])
     y = np.array([100.0, 80.0, 30.0])
     fits = fit_curves(x, y)
-    fig = rendered(plot_curve(fits, 0, x, y))
+    fig = rendered(plot_curve(fits, x, y, index=0))
     assert not by_gid(fig, "fit") and not by_gid(fig, "band")
     np.testing.assert_array_equal(one(fig, "points").get_ydata(), [80.0, 30.0])
     assert "too few points" in one(fig, "flag").get_text()
@@ -286,7 +301,7 @@ def test_a_curve_that_could_not_be_fitted_shows_its_points_and_why():
 
 def test_band_and_ic50_can_be_turned_off(study):
     fig = rendered(
-        plot_curve(study.fits, 0, study.doses, study.responses, band=False, show_ic50=False)
+        plot_curve(study.fits, study.doses, study.responses, index=0, band=False, show_ic50=False)
     )
     for gid in ("band", "ic50", "ic50_ci", "ic50_text"):
         assert not by_gid(fig, gid)
@@ -298,9 +313,9 @@ def test_plot_curve_draws_on_given_axes_and_widens_them_for_a_second_curve(study
     ax = figure.add_subplot()
     narrow = study.doses[0].copy()
     narrow[narrow > 0] = narrow[narrow > 0] * 100.0  # 150 nM ... 1 mM
-    assert plot_curve(study.fits, 0, study.doses, study.responses, ax=ax, label="a") is figure
+    assert plot_curve(study.fits, study.doses, study.responses, index=0, ax=ax, label="a") is figure
     fits_b = fit_curves(narrow, study.responses[1])
-    plot_curve(fits_b, 0, narrow, study.responses[1], ax=ax, label="b")
+    plot_curve(fits_b, narrow, study.responses[1], index=0, ax=ax, label="b")
     rendered(figure)
     low, high = ax.get_xlim()
     assert low < DOSES.min() and high > narrow.max()
@@ -316,20 +331,20 @@ def test_plot_curve_draws_on_given_axes_and_widens_them_for_a_second_curve(study
 
 def test_plot_curve_rejects_bad_input(study):
     with pytest.raises(IndexError, match="index 3 is out of range for 3"):
-        plot_curve(study.fits, 3, study.doses, study.responses)
+        plot_curve(study.fits, study.doses, study.responses, index=3)
     with pytest.raises(ValueError, match="same length"):
-        plot_curve(study.fits, 0, study.doses[0][:-1], study.responses[0])
+        plot_curve(study.fits, study.doses[0][:-1], study.responses[0], index=0)
     with pytest.raises(ValueError, match="ic50_kind"):
-        plot_curve(study.fits, 0, study.doses, study.responses, ic50_kind="median")
+        plot_curve(study.fits, study.doses, study.responses, index=0, ic50_kind="median")
     with pytest.raises(ValueError, match="confidence must be"):
-        plot_curve(study.fits, 0, study.doses, study.responses, confidence=95)
-    ax = plot_curve(study.fits, 0, study.doses, study.responses).axes[0]
+        plot_curve(study.fits, study.doses, study.responses, index=0, confidence=95)
+    ax = plot_curve(study.fits, study.doses, study.responses, index=0).axes[0]
     with pytest.raises(ValueError, match="cannot add a curve with doses in 'µg/mL'"):
-        plot_curve(study.fits, 1, study.doses, study.responses, ax=ax, dose_unit="µg/mL")
+        plot_curve(study.fits, study.doses, study.responses, index=1, ax=ax, dose_unit="µg/mL")
 
 
 def test_figures_are_built_without_pyplot(study):
-    fig = plot_curve(study.fits, 0, study.doses, study.responses)
+    fig = plot_curve(study.fits, study.doses, study.responses, index=0)
     assert fig.canvas.manager is None  # pyplot would have registered a window manager
 
 
@@ -402,7 +417,9 @@ def test_overlay_rejects_empty_and_malformed_input(study):
 
 def test_grid_has_one_panel_per_curve_with_its_own_fit(study):
     labels = list(TRUTH)
-    fig = rendered(plot_curve_grid(study.fits, study.doses, study.responses, labels, ncols=2))
+    fig = rendered(
+        plot_curve_grid(study.fits, study.doses, study.responses, labels=labels, ncols=2)
+    )
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == labels
     assert len(fig.axes) == 4 and not fig.axes[3].get_visible()
@@ -411,7 +428,10 @@ def test_grid_has_one_panel_per_curve_with_its_own_fit(study):
         line = one(ax, "fit")
         x = np.asarray(line.get_xdata())
         np.testing.assert_allclose(
-            line.get_ydata(), log_logistic(x, f.hill_slope[i], f.bottom[i], f.top[i], f.ec50[i])
+            line.get_ydata(),
+            log_logistic(
+                x, hill_slope=f.hill_slope[i], bottom=f.bottom[i], top=f.top[i], ec50=f.ec50[i]
+            ),
         )
     assert one(visible[2], "ic50_censored").get_text().startswith("IC50 > 10 µM")
     assert one(visible[2], "flag").get_text() == "flag: ic50 > top dose"
@@ -419,7 +439,7 @@ def test_grid_has_one_panel_per_curve_with_its_own_fit(study):
 
 def test_grid_checks_labels(study):
     with pytest.raises(ValueError, match="labels has 2 entries for 3"):
-        plot_curve_grid(study.fits, study.doses, study.responses, ["a", "b"])
+        plot_curve_grid(study.fits, study.doses, study.responses, labels=["a", "b"])
 
 
 # --------------------------------------------------------------------------- plate heat map
@@ -588,14 +608,14 @@ def test_heatmap_rejects_bad_tables():
     ("suffix", "magic"), [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")]
 )
 def test_save_figure_writes_the_format_of_the_suffix(study, tmp_path, suffix, magic):
-    fig = plot_curve(study.fits, 0, study.doses, study.responses)
+    fig = plot_curve(study.fits, study.doses, study.responses, index=0)
     target = save_figure(fig, tmp_path / f"curve{suffix}")
     assert target.read_bytes().startswith(magic)
     assert os.listdir(tmp_path) == [f"curve{suffix}"]
 
 
 def test_save_figure_leaves_no_partial_file_when_rendering_fails(study, tmp_path, monkeypatch):
-    fig = plot_curve(study.fits, 0, study.doses, study.responses)
+    fig = plot_curve(study.fits, study.doses, study.responses, index=0)
     target = tmp_path / "curve.png"
     target.write_bytes(b"the previous figure")
 
@@ -616,7 +636,7 @@ def test_save_figure_leaves_no_partial_file_when_rendering_fails(study, tmp_path
 
 
 def test_save_figure_rejects_unknown_formats_and_missing_folders(study, tmp_path):
-    fig = plot_curve(study.fits, 0, study.doses, study.responses)
+    fig = plot_curve(study.fits, study.doses, study.responses, index=0)
     with pytest.raises(ValueError, match=r"use a \.png, \.svg or \.pdf suffix"):
         save_figure(fig, tmp_path / "curve.jpg")
     with pytest.raises(FileNotFoundError):
@@ -626,12 +646,14 @@ def test_save_figure_rejects_unknown_formats_and_missing_folders(study, tmp_path
 
 def test_rising_curve_annotations_move_to_the_empty_corners():
     x = np.r_[np.zeros(3), np.repeat(DOSES, 3)]
-    y = log_logistic(x, -1.4, 2.0, 95.0, 3e-7) + np.random.default_rng(3).normal(0, 3, x.size)
+    y = log_logistic(x, hill_slope=-1.4, bottom=2.0, top=95.0, ec50=3e-7) + np.random.default_rng(
+        3
+    ).normal(0, 3, x.size)
     fits = fit_curves(x, y)
     # a stimulation curve: the absolute IC50 is censored "<" (below 50 % already at the
     # lowest dose), so the midpoint is the relative EC50
     assert fits.effective_dose(50).censor[0] == "<"
-    fig = rendered(plot_curve(fits, 0, x, y, ic50_kind="relative"))
+    fig = rendered(plot_curve(fits, x, y, index=0, ic50_kind="relative"))
     text = one(fig, "ic50_text")
     assert text.get_position()[0] < 0.5 and text.get_horizontalalignment() == "left"
     marker = one(fig, "ic50")

@@ -15,6 +15,7 @@ __all__ = ["log_logistic", "log_logistic_area", "log_logistic_inverse"]
 
 def log_logistic(
     doses: ArrayLike,
+    *,
     hill_slope: ArrayLike,
     bottom: ArrayLike,
     top: ArrayLike,
@@ -27,9 +28,9 @@ def log_logistic(
 
     Examples
     --------
-    >>> float(log_logistic(2.0, 1.5, 10.0, 90.0, 2.0))
+    >>> float(log_logistic(2.0, hill_slope=1.5, bottom=10.0, top=90.0, ec50=2.0))
     50.0
-    >>> float(log_logistic(0.0, 1.5, 10.0, 90.0, 2.0))
+    >>> float(log_logistic(0.0, hill_slope=1.5, bottom=10.0, top=90.0, ec50=2.0))
     90.0
     """
     x = np.asarray(doses, dtype=float)
@@ -46,6 +47,7 @@ def log_logistic(
 
 def log_logistic_inverse(
     response: ArrayLike,
+    *,
     hill_slope: ArrayLike,
     bottom: ArrayLike,
     top: ArrayLike,
@@ -55,9 +57,9 @@ def log_logistic_inverse(
 
     Examples
     --------
-    >>> float(log_logistic_inverse(50.0, 1.5, 10.0, 90.0, 2.0))
+    >>> float(log_logistic_inverse(50.0, hill_slope=1.5, bottom=10.0, top=90.0, ec50=2.0))
     2.0
-    >>> bool(np.isnan(log_logistic_inverse(5.0, 1.5, 10.0, 90.0, 2.0)))
+    >>> bool(np.isnan(log_logistic_inverse(5.0, hill_slope=1.5, bottom=10.0, top=90.0, ec50=2.0)))
     True
     """
     y = np.asarray(response, dtype=float)
@@ -75,6 +77,7 @@ def log_logistic_inverse(
 def log_logistic_area(
     dose_low: ArrayLike,
     dose_high: ArrayLike,
+    *,
     hill_slope: ArrayLike,
     bottom: ArrayLike,
     top: ArrayLike,
@@ -87,7 +90,8 @@ def log_logistic_area(
 
     Examples
     --------
-    >>> round(float(log_logistic_area(1.0, np.e**2, 1.0, 0.0, 1.0, np.e)), 12)  # symmetric
+    >>> area = log_logistic_area(1.0, np.e**2, hill_slope=1.0, bottom=0.0, top=1.0, ec50=np.e)
+    >>> round(float(area), 12)  # symmetric about ec50: half of the log-dose width 2
     1.0
     """
     lo = np.log(np.asarray(dose_low, dtype=float))

@@ -221,10 +221,10 @@ class CurveFits:
             x = x[None, :]
         return log_logistic(
             x,
-            self.hill_slope[:, None],
-            self.bottom[:, None],
-            self.top[:, None],
-            self.ec50[:, None],
+            hill_slope=self.hill_slope[:, None],
+            bottom=self.bottom[:, None],
+            top=self.top[:, None],
+            ec50=self.ec50[:, None],
         )
 
     def effective_dose(
@@ -275,7 +275,7 @@ class CurveFits:
                 target = np.where(b >= 0, d - p * (d - c), c + p * (d - c))
             else:
                 target = self.control_response * (1.0 - p) + np.zeros_like(e)
-            estimate = log_logistic_inverse(target, b, c, d, e)
+            estimate = log_logistic_inverse(target, hill_slope=b, bottom=c, top=d, ec50=e)
             # gradient of log(estimate) with respect to (b, c, d, e)
             q = (d - target) / (target - c)
             grad = np.stack(
@@ -304,8 +304,8 @@ class CurveFits:
                 upper = estimate + t * se
         censor = np.full(len(self), "", dtype=object)
         if kind == "absolute":
-            response_low = log_logistic(self.dose_min, b, c, d, e)
-            response_high = log_logistic(self.dose_max, b, c, d, e)
+            response_low = log_logistic(self.dose_min, hill_slope=b, bottom=c, top=d, ec50=e)
+            response_high = log_logistic(self.dose_max, hill_slope=b, bottom=c, top=d, ec50=e)
             # the effect level is reached by falling to `target`: never reached in the
             # tested range (">"), or already reached at the lowest dose ("<"), whichever
             # way the fitted curve runs
@@ -336,7 +336,13 @@ class CurveFits:
 
     def emax(self) -> np.ndarray:
         """Fitted response at the highest tested dose (the maximal observed effect)."""
-        return log_logistic(self.dose_max, self.hill_slope, self.bottom, self.top, self.ec50)
+        return log_logistic(
+            self.dose_max,
+            hill_slope=self.hill_slope,
+            bottom=self.bottom,
+            top=self.top,
+            ec50=self.ec50,
+        )
 
     def auc(self) -> np.ndarray:
         """Normalised area under the fitted curve over log dose.
@@ -346,7 +352,12 @@ class CurveFits:
         the range, 0 complete killing throughout (the "activity area" complement).
         """
         area = log_logistic_area(
-            self.dose_min, self.dose_max, self.hill_slope, self.bottom, self.top, self.ec50
+            self.dose_min,
+            self.dose_max,
+            hill_slope=self.hill_slope,
+            bottom=self.bottom,
+            top=self.top,
+            ec50=self.ec50,
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             width = np.log(self.dose_max) - np.log(self.dose_min)

@@ -207,7 +207,13 @@ class GRMetrics:
         c = np.asarray(concentrations, dtype=float)
         if c.ndim == 1:
             c = c[None, :]
-        curve = log_logistic(c, self.h_gr[:, None], self.gr_inf[:, None], 1.0, self.gec50[:, None])
+        curve = log_logistic(
+            c,
+            hill_slope=self.h_gr[:, None],
+            bottom=self.gr_inf[:, None],
+            top=1.0,
+            ec50=self.gec50[:, None],
+        )
         return np.where(self.sigmoid[:, None], curve, self.gr_mean[:, None])
 
     def flags(self) -> tuple[str, ...]:

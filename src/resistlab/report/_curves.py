@@ -10,6 +10,12 @@ from scipy import stats
 from scipy.special import expit
 
 from resistlab.dose_response import CurveFits, log_logistic
+from resistlab.dose_response.fit import PARAMETERS
+
+
+def named(params: ArrayLike) -> dict[str, float]:
+    """Map (hill_slope, bottom, top, ec50) values to `log_logistic`'s keyword names."""
+    return dict(zip(PARAMETERS, np.asarray(params, dtype=float).tolist(), strict=True))
 
 
 def curve_index(fits: CurveFits, index: int) -> int:
@@ -107,7 +113,7 @@ def mean_response_band(
     free = np.asarray(fits.free, dtype=bool)
     covariance = np.where(free[:, None] & free[None, :], fits.covariance[index], 0.0)
     df = int(fits.df_resid[index])
-    fitted = log_logistic(doses, *params)
+    fitted = log_logistic(doses, **named(params))
     if df <= 0 or not (np.all(np.isfinite(params)) and np.all(np.isfinite(covariance))):
         return None
     jacobian = response_gradient(doses, params)

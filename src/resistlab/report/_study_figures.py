@@ -56,7 +56,9 @@ def write_study_figures(study: PlateStudy, out: Path) -> list[Path]:
         f"{r.plate} · {r.cell_line} · {r.drug}" for r in runs.curves.keys.itertuples(index=False)
     ]
     save(
-        plot_curve_grid(runs.fits, runs.curves.doses, runs.curves.responses, labels, ncols=2),
+        plot_curve_grid(
+            runs.fits, runs.curves.doses, runs.curves.responses, labels=labels, ncols=2
+        ),
         "curves_by_run.png",
     )
     issues = [issue for issue in study.qc.issues if issue.severity in ("warning", "error")]

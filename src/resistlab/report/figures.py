@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike
 
 from resistlab.dose_response import CurveFits, EffectiveDose, log_logistic
 from resistlab.report import _curves, _plate
+from resistlab.report._curves import named
 from resistlab.report._dose_axis import DoseScale, add_vehicle_artist, dose_axis, dose_scale
 from resistlab.report._heatmap import cell_size, draw_plate, legend_handles
 from resistlab.report._style import (
@@ -223,7 +224,7 @@ def _draw_curve(
         xs = np.geomspace(curve_low, curve_high, _CURVE_POINTS)
         ax.plot(
             xs,
-            log_logistic(xs, *params),
+            log_logistic(xs, **named(params)),
             color=color,
             linewidth=style.line_width,
             label=label if label is not None else "_nolegend_",
@@ -245,7 +246,7 @@ def _draw_curve(
     flag = fits.flags[i] if i < len(fits.flags) else ""
     # annotations go in the corners a falling curve leaves empty, unless the curve
     # clearly rises over the tested range (a flat one keeps the default layout)
-    change = log_logistic(np.array([curve_low, curve_high]), *params)
+    change = log_logistic(np.array([curve_low, curve_high]), **named(params))
     falling = not (change[1] - change[0] > 0.1 * abs(float(_control(fits)[i])))
     if not show_ic50:
         return _Drawn("", "", flag, falling)
@@ -261,7 +262,7 @@ def _draw_curve(
     if ic50_kind == "absolute":
         target = float(_control(fits)[i]) * 0.5
     else:
-        target = float(log_logistic(estimate, *params))
+        target = float(log_logistic(estimate, **named(params)))
     marker_style: dict[str, Any] = {
         "color": color,
         "markersize": style.marker_size + 1.5,
@@ -354,10 +355,10 @@ def _annotate(ax: Axes, drawn: _Drawn, style: _Style) -> None:
 
 def plot_curve(
     fits: CurveFits,
-    index: int,
     doses: ArrayLike,
     responses: ArrayLike,
     *,
+    index: int = 0,
     ax: Axes | None = None,
     label: str | None = None,
     band: bool = True,
@@ -384,11 +385,11 @@ def plot_curve(
     ----------
     fits : CurveFits
         Fitted curves, from `resistlab.dose_response.fit_curves`.
-    index : int
-        Which curve of `fits` to draw.
     doses, responses : array_like of shape (M,) or (N, M)
         The curve's points, or the whole batch given to `fit_curves` (row
         `index` is then drawn).  NaN points are skipped.
+    index : int
+        Which curve of `fits` to draw (default: the first).
     ax : Axes, optional
         Draw on these axes (e.g. a panel of a larger figure).  Curves drawn
         one after another on the same axes share a widened dose axis.
@@ -432,7 +433,7 @@ def plot_curve(
     >>> from resistlab.dose_response import fit_curves
     >>> doses = np.repeat([0, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5], 2)
     >>> responses = [101, 99, 98, 97, 90, 88, 52, 49, 12, 14, 5, 6]
-    >>> fig = plot_curve(fit_curves(doses, responses), 0, doses, responses)
+    >>> fig = plot_curve(fit_curves(doses, responses), doses, responses, index=0)
     >>> fig.axes[0].get_xlabel()
     'Concentration'
     """
@@ -641,8 +642,8 @@ def plot_curve_grid(
     fits: CurveFits,
     doses: ArrayLike,
     responses: ArrayLike,
-    labels: Sequence[str],
     *,
+    labels: Sequence[str],
     ncols: int = 4,
     band: bool = True,
     show_ic50: bool = True,
@@ -685,7 +686,7 @@ def plot_curve_grid(
     >>> from resistlab.dose_response import fit_curves
     >>> doses = np.array([1e-9, 1e-8, 1e-7, 1e-6, 1e-5])
     >>> fits = fit_curves(doses, [[98, 90, 50, 10, 4], [99, 97, 90, 50, 9]])
-    >>> fig = plot_curve_grid(fits, doses, fits.predict(doses), ["A", "B"], ncols=2)
+    >>> fig = plot_curve_grid(fits, doses, fits.predict(doses), labels=["A", "B"], ncols=2)
     >>> [ax.get_title() for ax in fig.axes]
     ['A', 'B']
     """
