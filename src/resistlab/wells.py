@@ -15,6 +15,7 @@ from resistlab.errors import InputError
 
 __all__ = [
     "PLATE_FORMATS",
+    "PLATE_SHAPES",
     "check_in_plate",
     "describe_format",
     "format_for_shape",
@@ -34,6 +35,19 @@ PLATE_FORMATS: dict[int, tuple[int, int]] = {
     384: (16, 24),
     1536: (32, 48),
 }
+
+#: Every standard microplate shape as (rows, columns), smallest first: 6- to
+#: 1536-well. Readers look for the grids of `PLATE_FORMATS`; QC and figures
+#: accept any of these.
+PLATE_SHAPES: tuple[tuple[int, int], ...] = (
+    (2, 3),
+    (3, 4),
+    (4, 6),
+    (6, 8),
+    (8, 12),
+    (16, 24),
+    (32, 48),
+)
 
 _WELL_RE = re.compile(r"^\s*([A-Za-z]{1,2})\s*0*(\d{1,3})\s*$")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

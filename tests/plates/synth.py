@@ -25,28 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-ASSAY_COLUMNS = [
-    "plate",
-    "read",
-    "well",
-    "row",
-    "col",
-    "value",
-    "read_flag",
-    "role",
-    "cell_line",
-    "drug",
-    "concentration",
-    "replicate",
-    "source",
-    "readout",
-    "culture",
-    "matrigel_lot",
-    "matrigel_percent",
-    "seeding_density",
-    "incubation_hours",
-    "time_zero",
-]
+from resistlab.io import ASSAY_COLUMNS
 
 DEFAULT_DOSES = tuple(1e-9 * 3.0**k for k in range(8))  # 1 nM … 2.2 uM
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from resistlab.errors import InputError
-from resistlab.wells import parse_well
+from resistlab.wells import PLATE_SHAPES, parse_well
 
 #: Columns every function in `resistlab.plates` needs.
 REQUIRED_COLUMNS: tuple[str, ...] = ("plate", "read", "well", "value", "role", "cell_line")
@@ -26,16 +26,6 @@ ROLES: tuple[str, ...] = ("sample", "vehicle", "blank", "positive_control", "emp
 #: Roles of wells that contain cells of a cell line.
 CELL_ROLES: tuple[str, ...] = ("sample", "vehicle", "positive_control")
 
-#: Standard microplate formats as (rows, columns), smallest first.
-PLATE_FORMATS: tuple[tuple[int, int], ...] = (
-    (2, 3),
-    (3, 4),
-    (4, 6),
-    (6, 8),
-    (8, 12),
-    (16, 24),
-    (32, 48),
-)
 
 #: Group keys of one normalisation unit.
 GROUP_KEYS: tuple[str, str, str] = ("plate", "read", "cell_line")
@@ -223,7 +213,7 @@ def plate_shapes(
                 raise InputError(msg)
             shapes[str(plate)] = (int(plate_shape[0]), int(plate_shape[1]))
             continue
-        fitting = [shape for shape in PLATE_FORMATS if max_row < shape[0] and max_col < shape[1]]
+        fitting = [shape for shape in PLATE_SHAPES if max_row < shape[0] and max_col < shape[1]]
         if not fitting:
             msg = (
                 f"plate {plate}: wells up to row {max_row + 1}, column {max_col + 1} fit no "

@@ -10,18 +10,8 @@ import numpy as np
 import pandas as pd
 
 from resistlab.errors import InputError
-from resistlab.wells import parse_well
+from resistlab.wells import PLATE_SHAPES, parse_well
 
-#: Standard microplate formats as (rows, columns), smallest first.
-PLATE_FORMATS: tuple[tuple[int, int], ...] = (
-    (2, 3),
-    (3, 4),
-    (4, 6),
-    (6, 8),
-    (8, 12),
-    (16, 24),
-    (32, 48),
-)
 
 #: Roles outlined on the heat map (sample and empty wells are not).
 MARKED_ROLES: tuple[str, ...] = ("vehicle", "positive_control", "blank")
@@ -40,7 +30,7 @@ def plate_format(max_row: int, max_col: int, *, plate: object = "") -> tuple[int
     >>> plate_format(7, 11), plate_format(8, 3), plate_format(31, 47)
     ((8, 12), (16, 24), (32, 48))
     """
-    for rows, cols in PLATE_FORMATS:
+    for rows, cols in PLATE_SHAPES:
         if max_row < rows and max_col < cols:
             return rows, cols
     msg = (
