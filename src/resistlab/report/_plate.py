@@ -12,7 +12,6 @@ import pandas as pd
 from resistlab.errors import InputError
 from resistlab.wells import PLATE_SHAPES, parse_well
 
-
 #: Roles outlined on the heat map (sample and empty wells are not).
 MARKED_ROLES: tuple[str, ...] = ("vehicle", "positive_control", "blank")
 
