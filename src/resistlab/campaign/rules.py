@@ -353,8 +353,11 @@ def _escalation(
     # growth of each interval that ended at this dose (the interval before the first
     # passage at the dose started at the previous passage)
     growth = passage_growth(record.passages)
-    numbers = [p.number for p in here]
     rates = {int(n): float(r) for n, r in zip(growth.number, growth.rate, strict=True)}
+    measured = [p for p in here if math.isfinite(rates.get(p.number, math.nan))]
+    if measured:
+        here = measured
+    numbers = [p.number for p in here]
     last = here[-1]
     last_rate = rates.get(last.number, math.nan)
     fraction = last_rate / baseline if math.isfinite(baseline) else math.nan
@@ -377,7 +380,7 @@ def _escalation(
         else math.nan
     )
     morphology_ok = all(p.morphology == "normal" for p in here[-config.recovery_passages :])
-    enough = len(recent) >= config.recovery_passages
+    enough = len(recent) >= config.recovery_passages and bool(measured)
     recovered = (
         enough
         and math.isfinite(baseline)
