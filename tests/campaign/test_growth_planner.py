@@ -86,7 +86,7 @@ def test_growth_input_errors():
     day = date(2024, 1, 5)
     with pytest.raises(InputError, match=r"passage 2 \(2024-01-01\) is dated before passage 1"):
         passage_growth([Passage(1, day, 0.0), Passage(2, date(2024, 1, 1), 0.0)])
-    with pytest.raises(InputError, match="passage 1 .* cells_counted is negative"):
+    with pytest.raises(InputError, match=r"passage 1 .* cells_counted is negative"):
         passage_growth([Passage(1, day, 0.0, cells_counted=-5)])
     with pytest.raises(ValueError, match="counts must be positive; index 1"):
         growth_rate([0, 1], [1.0, 0.0])
