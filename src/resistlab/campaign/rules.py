@@ -39,7 +39,14 @@ import pandas as pd
 from resistlab.campaign.growth import passage_growth, pooled_growth
 from resistlab.campaign.model import CampaignRecord, Cryostock, DoseStep, Passage
 
-__all__ = ["ACTION_KINDS", "Action", "CampaignStatus", "RuleConfig", "next_actions"]
+__all__ = [
+    "ACTION_KINDS",
+    "Action",
+    "CampaignStatus",
+    "RuleConfig",
+    "baseline_rate",
+    "next_actions",
+]
 
 ActionKind = Literal[
     "change_medium",
@@ -204,7 +211,7 @@ def next_actions(
     actions: list[Action] = []
     step = record.current_step
     dose = _current_dose(record)
-    baseline = _baseline_rate(record)
+    baseline = baseline_rate(record)
     fraction = math.nan
 
     if campaign.phase == "lost":
@@ -242,7 +249,7 @@ def _current_dose(record: CampaignRecord) -> float:
     return step.dose if step else record.campaign.start_dose
 
 
-def _baseline_rate(record: CampaignRecord) -> float:
+def baseline_rate(record: CampaignRecord) -> float:
     """Parental drug-free growth rate per day: the campaign's, else its drug-free passages."""
     if record.campaign.baseline_growth_rate is not None:
         return float(record.campaign.baseline_growth_rate)
