@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import numpy as np
 from matplotlib.dates import date2num
-from matplotlib.ticker import FuncFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from resistlab.campaign import CampaignRecord, passage_growth
 from resistlab.campaign.rules import baseline_rate
@@ -103,6 +103,7 @@ def plot_timeline(record: CampaignRecord, *, today: date | None = None) -> Figur
             color=_VIAL,
             zorder=3,
             label="vial frozen",
+            gid="vials",
         )
         if thawed.any():
             ax_dose.scatter(
@@ -114,6 +115,7 @@ def plot_timeline(record: CampaignRecord, *, today: date | None = None) -> Figur
                 edgecolor=_VIAL,
                 zorder=3,
                 label="vial thawed",
+                gid="vials_thawed",
             )
     ax_dose.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_molar(v, 2)))
     ax_dose.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
