@@ -175,7 +175,7 @@ CASES = [
         record(steps=[STEP1], passages=at_step(STEP1, [0.8, 0.9]), vials=[vial(1, 1), vial(2, 1)]),
         "escalate",
         0.5e-6,
-        "raise to 5e-07 M (x2)",
+        "raise to 500 nM (x2)",
     ),
     (
         "escalation capped at target",
@@ -186,14 +186,14 @@ CASES = [
         ),
         "escalate",
         2e-6,
-        "raise to 2e-06 M",
+        "raise to 2 µM",
     ),
     (
         "target reached: stability",
         record(steps=[STEP4], passages=at_step(STEP4, [0.8, 0.8]), vials=[vial(1, 4), vial(2, 4)]),
         "start_stability",
         0.0,
-        "target 2e-06 M reached",
+        "target 2 µM reached",
     ),
     (
         "target reached but vials missing",
@@ -236,7 +236,7 @@ CASES = [
         record(steps=[STEP1], passages=at_step(STEP1, [0.5], viability=20.0), vials=[vial(1, 1)]),
         "step_back",
         0.125e-6,
-        "return to the last tolerated dose 1.25e-07 M",
+        "return to the last tolerated dose 125 nM",
     ),
 ]
 

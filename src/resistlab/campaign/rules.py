@@ -38,6 +38,7 @@ import pandas as pd
 
 from resistlab.campaign.growth import passage_growth, pooled_growth
 from resistlab.campaign.model import CampaignRecord, Cryostock, DoseStep, Passage
+from resistlab.units import format_molar
 
 __all__ = [
     "ACTION_KINDS",
@@ -340,7 +341,7 @@ def _escalation(
         return [
             Action(
                 "escalate",
-                f"no dose step yet: start at {dose:.3g} M",
+                f"no dose step yet: start at {format_molar(dose)}",
                 dose=campaign.start_dose,
                 due=today,
                 priority=DUE,
@@ -351,7 +352,7 @@ def _escalation(
         return [
             Action(
                 "hold",
-                f"step {step.index} ({step.dose:.3g} M) started {step.started}: no passage "
+                f"step {step.index} ({format_molar(step.dose)}) started {step.started}: no passage "
                 "at this dose yet",
                 dose=dose,
                 priority=INFO,
@@ -410,7 +411,7 @@ def _escalation(
         return [
             Action(
                 "hold",
-                f"hold {step.dose:.3g} M (step {step.index}): " + "; ".join(why),
+                f"hold {format_molar(step.dose)} (step {step.index}): " + "; ".join(why),
                 dose=step.dose,
                 priority=INFO,
             )
@@ -434,7 +435,7 @@ def _escalation(
         return [
             Action(
                 "start_stability",
-                f"target {campaign.target_dose:.3g} M reached and recovered "
+                f"target {format_molar(campaign.target_dose)} reached and recovered "
                 f"({recent_fraction:.2f} of baseline): grow drug-free for "
                 f"{config.stability_passages} passages, then re-test the IC50",
                 dose=0.0,
@@ -446,9 +447,9 @@ def _escalation(
     return [
         Action(
             "escalate",
-            f"recovered at {step.dose:.3g} M ({recent_fraction:.2f} of baseline over "
+            f"recovered at {format_molar(step.dose)} ({recent_fraction:.2f} of baseline over "
             f"{len(recent)} passages, morphology normal, {len(vials)} vials frozen): "
-            f"raise to {new_dose:.3g} M (x{new_dose / step.dose:.2g})",
+            f"raise to {format_molar(new_dose)} (x{new_dose / step.dose:.2g})",
             dose=new_dose,
             due=today,
             priority=DUE,
@@ -470,8 +471,8 @@ def _step_back(
     out = [
         Action(
             "step_back",
-            f"crash at step {step.index} ({step.dose:.3g} M) on {last.day}: {why}; return "
-            f"to the last tolerated dose {dose:.3g} M",
+            f"crash at step {step.index} ({format_molar(step.dose)}) on {last.day}: {why}; return "
+            f"to the last tolerated dose {format_molar(dose)}",
             dose=dose,
             due=today,
             priority=URGENT,
@@ -483,7 +484,7 @@ def _step_back(
             Action(
                 "thaw",
                 f"thaw {vial.vial_id} ({vial.cell_line}, step {vial.dose_step}, passage "
-                f"{vial.passage}, box {vial.box} {vial.position}) to restart at {dose:.3g} M",
+                f"{vial.passage}, box {vial.box} {vial.position}) to restart at {format_molar(dose)}",
                 dose=dose,
                 vial_id=vial.vial_id,
                 due=today,

@@ -125,7 +125,7 @@ def plot_timeline(record: CampaignRecord, *, today: date | None = None) -> Figur
         loc="left",
         fontsize=11,
     )
-    ax_dose.legend(loc="lower right", fontsize=8, frameon=False)
+    ax_dose.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
     # growth
     growth = passage_growth(record.passages)
