@@ -484,7 +484,8 @@ def _step_back(
             Action(
                 "thaw",
                 f"thaw {vial.vial_id} ({vial.cell_line}, step {vial.dose_step}, passage "
-                f"{vial.passage}, box {vial.box} {vial.position}) to restart at {format_molar(dose)}",
+                f"{vial.passage}, box {vial.box} {vial.position}) to restart at "
+                f"{format_molar(dose)}",
                 dose=dose,
                 vial_id=vial.vial_id,
                 due=today,
