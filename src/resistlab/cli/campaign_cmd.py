@@ -129,6 +129,7 @@ def _print_plan(dose_plan: DosePlan) -> None:
         f"({dose_plan.target_fold:g}x IC50 {format_molar(dose_plan.parental_ic50)}): "
         f"{dose_plan.n_escalations} escalations, about {low:.0f}-{high:.0f} weeks.",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -187,6 +188,7 @@ def new(
         f"campaign {record.campaign.name!r} created in {store.url}; first step "
         f"{record.steps[0].cell_line} at {format_molar(record.steps[0].dose)}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -240,7 +242,9 @@ def log_passage(
         status = next_actions(store.load_campaign(name), today=stored.day)
     except ResistLabError as exc:
         fail(exc)
-    console.print(f"passage {stored.number} of {name} logged ({stored.day})", highlight=False)
+    console.print(
+        f"passage {stored.number} of {name} logged ({stored.day})", highlight=False, soft_wrap=True
+    )
     _print_actions(status)
 
 
@@ -262,7 +266,9 @@ def log_medium(
         store.log_medium_change(name, MediumChange(_day(day), dose, note))
     except ResistLabError as exc:
         fail(exc)
-    console.print(f"medium change logged for {name} at {format_molar(dose)}", highlight=False)
+    console.print(
+        f"medium change logged for {name} at {format_molar(dose)}", highlight=False, soft_wrap=True
+    )
 
 
 @log_app.command("step")
@@ -286,6 +292,7 @@ def log_step(
         f"step {step.index} of {name}: {format_molar(step.dose)} from {step.started} "
         f"({step.cell_line})",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -309,6 +316,7 @@ def log_freeze(
     console.print(
         f"{len(stored)} vial(s) of {stored[0].cell_line} (step {stored[0].dose_step}) frozen",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -323,7 +331,9 @@ def log_thaw(
         stored = _store(db).thaw_vial(vial, _day(day))
     except ResistLabError as exc:
         fail(exc)
-    console.print(f"vial {stored.vial_id} ({stored.cell_line}) thawed", highlight=False)
+    console.print(
+        f"vial {stored.vial_id} ({stored.cell_line}) thawed", highlight=False, soft_wrap=True
+    )
 
 
 @log_app.command("retest")
@@ -387,7 +397,7 @@ def log_check(
         )
     except ResistLabError as exc:
         fail(exc)
-    console.print(f"check recorded for {cell_line} on {when}", highlight=False)
+    console.print(f"check recorded for {cell_line} on {when}", highlight=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------- status / timeline
@@ -436,7 +446,7 @@ def timeline(
         path = save_figure(plot_timeline(_store(db).load_campaign(name)), output)
     except (ResistLabError, ValueError) as exc:
         fail(exc)
-    console.print(f"timeline written to {path}", highlight=False)
+    console.print(f"timeline written to {path}", highlight=False, soft_wrap=True)
 
 
 @campaign_app.command("list")
@@ -512,7 +522,7 @@ def simulate(
     for _, r in table.iterrows():
         summary.add_row(*(str(r[c]) if c == "strategy" else f"{float(r[c]):.3g}" for c in columns))
     out_console.print(summary)
-    console.print(f"{output} and {figure_path} written", highlight=False)
+    console.print(f"{output} and {figure_path} written", highlight=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------- export / import / backup
@@ -530,7 +540,7 @@ def export_command(
         path = export_json(db or database_url(), output)
     except ResistLabError as exc:
         fail(exc)
-    console.print(f"exported to {path}", highlight=False)
+    console.print(f"exported to {path}", highlight=False, soft_wrap=True)
 
 
 @app.command("import")
@@ -545,7 +555,7 @@ def import_command(
         import_json(source, db or database_url())
     except ResistLabError as exc:
         fail(exc)
-    console.print(f"imported {source}", highlight=False)
+    console.print(f"imported {source}", highlight=False, soft_wrap=True)
 
 
 @app.command("backup")
@@ -560,4 +570,4 @@ def backup_command(
         path = backup(db or database_url(), directory)
     except ResistLabError as exc:
         fail(exc)
-    console.print(f"backup written to {path}", highlight=False)
+    console.print(f"backup written to {path}", highlight=False, soft_wrap=True)

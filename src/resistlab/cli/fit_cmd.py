@@ -153,6 +153,7 @@ def _fit_table(
         f"{len(table):,} curves fitted from {path} ({int(fits.converged.sum()):,} converged, "
         f"{n_flagged:,} flagged) -> {output}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -173,7 +174,7 @@ def _fit_plates(
     tables = []
     for i, path in enumerate(inputs):
         map_path = maps[0] if len(maps) == 1 else maps[i]
-        console.print(f"{path.name}: {read_plate(path).summary()}", highlight=False)
+        console.print(f"{path.name}: {read_plate(path).summary()}", highlight=False, soft_wrap=True)
         table = read_plate_table(path, map_path)
         many = table["plate"].nunique() > 1
         table["plate"] = (path.stem + "/" + table["plate"]) if many else path.stem
@@ -183,7 +184,7 @@ def _fit_plates(
         study = analyse_plates(assay, reference_line=reference, progress=update)
     written = write_plate_study(study, output, figures=figures)
     _print_summary(study)
-    console.print(f"{len(written)} files written to {output}/", highlight=False)
+    console.print(f"{len(written)} files written to {output}/", highlight=False, soft_wrap=True)
 
 
 def _print_summary(study: object) -> None:
@@ -213,15 +214,18 @@ def _print_summary(study: object) -> None:
                 f"{row['fold_censor']}{row['fold']:.1f} [95 % CI {row['fold_ci_low']:.1f}, "
                 f"{row['fold_ci_high']:.1f}], p = {row['p_value']:.2g}",
                 highlight=False,
+                soft_wrap=True,
             )
     if study.variability is not None:
         for message in study.variability.messages:
-            out_console.print(f"Between runs: {message}", highlight=False)
+            out_console.print(f"Between runs: {message}", highlight=False, soft_wrap=True)
     for issue in study.qc.issues:
         if issue.severity in ("warning", "error"):
-            out_console.print(f"QC {issue.severity}: {issue.message}", highlight=False)
+            out_console.print(
+                f"QC {issue.severity}: {issue.message}", highlight=False, soft_wrap=True
+            )
     for note in study.notes:
-        out_console.print(f"Note: {note}", highlight=False)
+        out_console.print(f"Note: {note}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -125,7 +125,8 @@ def plot_timeline(record: CampaignRecord, *, today: date | None = None) -> Figur
         loc="left",
         fontsize=11,
     )
-    ax_dose.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    if ax_dose.get_legend_handles_labels()[0]:
+        ax_dose.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
 
     # growth
     growth = passage_growth(record.passages)
@@ -178,7 +179,8 @@ def plot_timeline(record: CampaignRecord, *, today: date | None = None) -> Figur
         )
     ax_events.set_ylim(0, 1.2)
     ax_events.set_yticks([])
-    ax_events.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+    if ax_events.get_legend_handles_labels()[0]:
+        ax_events.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
     ax_events.xaxis_date()
     ax_events.set_xlim(date2num(campaign.started) - 1, date2num(end))
     for ax in (ax_dose, ax_growth, ax_events):
