@@ -418,3 +418,31 @@ def test_baseline_from_drug_free_parental_passages():
 def test_lost_campaign_only_says_so():
     rec = record(steps=[STEP1], passages=[], phase="lost")
     assert next_actions(rec, today=TODAY).kinds == ("culture_lost",)
+
+
+def test_a_culture_counted_at_zero_cells_has_crashed():
+    dead = Passage(
+        5, STEP2.started + timedelta(days=4), STEP2.dose, cells_counted=0.0, split_ratio=4
+    )
+    rec = record(
+        steps=[STEP1, STEP2],
+        passages=[seed_passage(STEP2.started, STEP2.dose), dead],
+        vials=[vial(1, 1)],
+    )
+    status = next_actions(rec, today=TODAY, config=RuleConfig(medium_change_days=1000))
+    assert status.kinds[:2] == ("step_back", "thaw")
+    assert status.growth_fraction == -math.inf
+
+
+def test_after_a_crash_at_the_next_dose_escalation_takes_a_half_step():
+    # 250 nM -> 500 nM crashed, back at 250 nM (step 3), recovered again
+    back = DoseStep(3, 0.25e-6, "C1-s3", START + timedelta(days=30))
+    rec = record(
+        steps=[STEP1, STEP2, back],
+        passages=at_step(back, [0.9, 0.9]),
+        vials=[vial(1, 3), vial(2, 3)],
+    )
+    status = next_actions(rec, today=TODAY, config=RuleConfig(medium_change_days=1000))
+    escalate = next(a for a in status.actions if a.kind == "escalate")
+    assert escalate.dose == pytest.approx(0.25e-6 * math.sqrt(2))
+    assert "crashed 1 time(s), so a half step" in escalate.reason

@@ -28,6 +28,7 @@ a setting, defaulting to 0.7 of the parental rate.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -100,6 +101,9 @@ class RuleConfig:
         A drug-free fold below this fraction of the on-drug fold is a warning.
     str_interval_days, mycoplasma_interval_days : int
         Authentication schedule.
+    half_step_after_failures : int
+        After this many crashes at (or above) the next dose, escalate by the
+        square root of the factor instead, so repeated crashes cannot loop.
     """
 
     medium_change_days: float = 3.0
@@ -113,6 +117,7 @@ class RuleConfig:
     reversal_fraction: float = 0.5
     str_interval_days: int = 90
     mycoplasma_interval_days: int = 30
+    half_step_after_failures: int = 1
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,8 @@ class Action:
         Molar dose to use (escalate, step back, medium change).
     vial_id : str, optional
         Vial to thaw.
+    vials : int, optional
+        Number of vials to freeze.
     due : date, optional
     priority : int
         1 urgent, 2 due, 3 information.
@@ -138,6 +145,7 @@ class Action:
     reason: str
     dose: float | None = None
     vial_id: str | None = None
+    vials: int | None = None
     due: date | None = None
     priority: int = DUE
 
@@ -360,9 +368,12 @@ def _escalation(
         ], math.nan
     # growth of each interval that ended at this dose (the interval before the first
     # passage at the dose started at the previous passage)
-    growth = passage_growth(record.passages)
+    # only the passages at this dose and the one before matter
+    first = record.passages.index(here[0])
+    growth = passage_growth(record.passages[max(first - 1, 0) :])
     rates = {int(n): float(r) for n, r in zip(growth.number, growth.rate, strict=True)}
-    measured = [p for p in here if math.isfinite(rates.get(p.number, math.nan))]
+    # a culture counted at 0 cells has rate -inf: measured, and a crash
+    measured = [p for p in here if not math.isnan(rates.get(p.number, math.nan))]
     if measured:
         here = measured
     numbers = [p.number for p in here]
@@ -373,7 +384,7 @@ def _escalation(
     crash = []
     if last.viability is not None and last.viability < config.crash_viability:
         crash.append(f"viability {last.viability:.0f} % < {config.crash_viability:.0f} %")
-    if math.isfinite(fraction) and fraction <= config.crash_growth_fraction:
+    if not math.isnan(fraction) and fraction <= config.crash_growth_fraction:
         crash.append(f"growth {fraction:.2f} of baseline <= {config.crash_growth_fraction:.2f}")
     if last.morphology == "abnormal":
         crash.append("abnormal morphology")
@@ -427,6 +438,7 @@ def _escalation(
                 "freeze_vials",
                 f"recovered at step {step.index} ({recent_fraction:.2f} of baseline); freeze "
                 f"{need} more vial(s) of {step.cell_line} before {nxt}",
+                vials=need,
                 priority=URGENT,
                 due=today,
             )
@@ -444,17 +456,31 @@ def _escalation(
             )
         ], fraction
     new_dose = min(step.dose * campaign.factor, campaign.target_dose)
+    failures = _failed_attempts(record, new_dose)
+    caution = ""
+    if failures >= config.half_step_after_failures:
+        # the full step crashed before: take a geometric half step instead
+        new_dose = min(step.dose * math.sqrt(campaign.factor), campaign.target_dose)
+        caution = f"; escalating to the full step crashed {failures} time(s), so a half step"
     return [
         Action(
             "escalate",
             f"recovered at {format_molar(step.dose)} ({recent_fraction:.2f} of baseline over "
             f"{len(recent)} passages, morphology normal, {len(vials)} vials frozen): "
-            f"raise to {format_molar(new_dose)} (x{new_dose / step.dose:.2g})",
+            f"raise to {format_molar(new_dose)} (x{new_dose / step.dose:.2g}){caution}",
             dose=new_dose,
             due=today,
             priority=DUE,
         )
     ], fraction
+
+
+def _failed_attempts(record: CampaignRecord, dose: float) -> int:
+    """Count the steps at `dose` (or above) that were followed by a lower dose (crashes)."""
+    steps = [s for s in record.steps if s.dose > 0]
+    return sum(
+        1 for a, b in itertools.pairwise(steps) if a.dose >= dose * (1 - 1e-9) and b.dose < a.dose
+    )
 
 
 def _step_back(

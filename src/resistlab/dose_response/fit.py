@@ -31,6 +31,8 @@ PARAMETERS = ("hill_slope", "bottom", "top", "ec50")
 #: Largest |hill slope| allowed, as the log-dose distance over which the curve
 #: may fall from 95 % to 5 % of its span: steeper is a step between two doses.
 _STEP_LOGIT = 30.0
+#: Batches of at least this many curves use the threaded kernel.
+_PARALLEL_FROM = 64
 #: How far (natural log units, one decade) the EC50 may leave the tested range.
 _EC50_MARGIN = np.log(10.0)
 
@@ -525,7 +527,8 @@ def fit_curves(
     start = np.zeros((n, 4))
     start[:, 1] = bottom if bottom is not None else 0.0
     start[:, 2] = top if top is not None else 0.0
-    params, cov_eta, rss, n_obs, status, iterations, summary = _kernel.fit_batch(
+    kernel = _kernel.fit_batch if n >= _PARALLEL_FROM else _kernel.fit_batch_serial
+    params, cov_eta, rss, n_obs, status, iterations, summary = kernel(
         np.ascontiguousarray(x),
         np.ascontiguousarray(y),
         start,

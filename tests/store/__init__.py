@@ -1,0 +1,1 @@
+"""Tests of resistlab.store on SQLite and PostgreSQL."""
