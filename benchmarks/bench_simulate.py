@@ -16,6 +16,7 @@ Timed after one warm-up run (numba compiles, or loads its cache, on first use):
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 
@@ -30,6 +31,28 @@ from resistlab.campaign.simulate import (
     simulate_ensemble,
     simulate_population,
 )
+
+
+def gillespie_birth_death(
+    birth: float, death: float, cells: int, days: float, rng: np.random.Generator
+) -> float:
+    """Simulate a linear birth-death process event by event; return cell-days simulated."""
+    n, t, cell_days = cells, 0.0, 0.0
+    while n > 0:
+        total = (birth + death) * n
+        step = rng.exponential(1.0 / total)
+        if t + step > days:
+            cell_days += n * (days - t)
+            break
+        cell_days += n * step
+        t += step
+        n += 1 if rng.random() < birth / (birth + death) else -1
+    return cell_days
+
+
+def _cell_days(cells: float, days: float, *, net: float) -> float:
+    """Cell-days of a culture held at `cells` (a confluent flask) for `days`."""
+    return cells * days if net == 0 else cells * (math.exp(net * days) - 1) / net
 
 
 def main() -> None:
@@ -67,6 +90,20 @@ def main() -> None:
     )
     stepping = time.perf_counter() - start
     print(f"population stepping alone, 1e7 cells x 182 days: {1e3 * stepping:.1f} ms")
+
+    # the peer: an exact Gillespie direct-method simulation (one event at a time), the
+    # textbook way to simulate a birth-death culture; it is timed on a small culture
+    # and compared by cell-days simulated per second
+    b, d, cells, days = math.log(2.0) + 0.05, 0.05, 2_000, 7.0
+    start = time.perf_counter()
+    peer_cell_days = gillespie_birth_death(b, d, cells, days, np.random.default_rng(args.seed))
+    peer = time.perf_counter() - start
+    ours_cell_days = _cell_days(1e7, 182.0, net=0.0)
+    print(
+        f"Gillespie direct method (Python loop), {cells} cells x {days:g} days: {peer:.2f} s; "
+        f"cell-days/s ours {ours_cell_days / stepping:.3g} vs Gillespie "
+        f"{peer_cell_days / peer:.3g} ({ours_cell_days / stepping / (peer_cell_days / peer):.0f}x)"
+    )
 
     strategy = default_strategies()[:1]
     start = time.perf_counter()

@@ -12,10 +12,17 @@ Cell numbers follow the GR model of Hafner et al. (2016): the drug lowers the
 growth rate, GR(c) = GRinf + (1 - GRinf) / (1 + (c / GEC50) ** h), and
 x(c) = x0 * 2 ** (log2(x_ctrl / x0) * log2(1 + GR(c))). The truth is written to
 ``truth.yaml`` beside the exports so the analysis can be checked against it.
+
+The campaign that made the resistant line comes from the campaign simulator
+(`resistlab.campaign.simulate`), calibrated to the parental line above and
+driven by the project's decision rules; it is entered through the store's
+checked writes and shipped as a store export, ``campaign/lab.json``, which
+`resistlab import` (and `make demo`) loads into the SQLite default.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +186,87 @@ def plate_map(run: dict, *, time_zero: bool) -> dict:
     }
 
 
+def retest_plate(rng: np.random.Generator, doses: np.ndarray, responses: np.ndarray):
+    """Lay a simulated re-test (10 doses x 3 + vehicle) on a 96-well plate, as RLU."""
+    levels = np.unique(doses[doses > 0])[::-1]  # highest dose in column 2
+    values = BLANK_RLU * rng.lognormal(0.0, 0.03, (8, 12))  # medium everywhere else
+    vehicle_rlu = SIGNAL_PER_CELL * 2e4
+    for j, level in enumerate(levels):
+        wells = np.flatnonzero(np.isclose(doses, level))
+        for k, w in enumerate(wells[:3]):
+            values[1 + k, 1 + j] = BLANK_RLU + vehicle_rlu * responses[w] / 100.0
+    vehicle = np.flatnonzero(doses == 0)
+    for k, w in enumerate(vehicle[:3]):
+        values[1 + k, 11] = BLANK_RLU + vehicle_rlu * responses[w] / 100.0
+    layout = {
+        "plate": {
+            "format": 96,
+            "readout": "CellTiter-Glo",
+            "culture": "2D",
+            "seeding_density": 2000,
+            "incubation_hours": 72,
+            "time_zero": False,
+        },
+        "cell_line": None,
+        "replicates": "by_row",
+        "blocks": [
+            {
+                "drug": "defactinib",
+                "rows": "B-D",
+                "columns": f"2-{1 + len(levels)}",
+                "doses": [f"{d * 1e9:.6g} nM" for d in levels],
+            },
+            {"role": "vehicle", "drug": "DMSO", "rows": "B-D", "columns": 12},
+            {"role": "blank", "rows": "E-G", "columns": "2-4"},
+        ],
+    }
+    return np.round(values), layout
+
+
+def write_campaign(rng: np.random.Generator) -> None:
+    """Simulate the escalation campaign; ship its record as a store export and its plates."""
+    import tempfile
+
+    from resistlab.campaign import LabProtocol, population_model, simulate_campaign
+    from resistlab.store import Store, export_json, replay_record
+
+    parental = LINES["MDA-MB-231"]
+    model = population_model(
+        ic50=0.85e-6,  # the pooled parental IC50 of the example plates
+        hill_slope=1.3,
+        bottom=0.05,
+        doubling_time_hours=parental["doubling_h"],
+    )
+    protocol = LabProtocol(
+        campaign_name="MDA-MB-231-DefR",
+        cell_line="MDA-MB-231",
+        cellosaurus="CVCL_0062",
+        start=date(2023, 9, 4),
+    )
+    run = simulate_campaign(model=model, protocol=protocol, seed=SEED)
+    folder = HERE / "campaign"
+    folder.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'lab.db'}"
+        store = Store(url)
+        replay_record(store, run.record)
+        store.close()
+        export_json(url, folder / "lab.json")
+    for assay in run.assays:
+        stem = f"retest_{assay.day.isoformat()}_{assay.drug_free_passages}drugfree"
+        values, layout = retest_plate(rng, assay.doses, assay.responses)
+        layout["cell_line"] = assay.cell_line
+        meta = {"name": stem, "date": f"{assay.day.month}/{assay.day.day}/{assay.day.year}"}
+        text = gen5_text(values, run=meta, plate="Plate 1", time_zero=False)
+        (folder / f"{stem}.txt").write_text(text, encoding="utf-8", newline="")
+        header = (
+            f"# Plate map of {stem}.txt: IC50 re-test of {assay.cell_line} after "
+            f"{assay.drug_free_passages} drug-free passages (simulated)\n"
+        )
+        body = yaml.safe_dump(layout, sort_keys=False)
+        (folder / f"{stem}.map.yaml").write_text(header + body, encoding="utf-8")
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -199,6 +287,7 @@ def main() -> None:
         "doses_uM": doses_um().tolist(),
     }
     (OUT / "truth.yaml").write_text(yaml.safe_dump(truth, sort_keys=False), encoding="utf-8")
+    write_campaign(np.random.default_rng(SEED + 1))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -11,6 +11,9 @@ from rich.table import Table
 
 from resistlab.cli._app import _write_csv, app, console, fail, out_console, progress_bar
 from resistlab.errors import InputError, ResistLabError
+
+if TYPE_CHECKING:
+    from resistlab.report.plate_study import PlateStudy
 
 
 @app.command()
@@ -164,7 +167,7 @@ def _fit_plates(
     *,
     reference: str | None,
     figures: bool,
-) -> None:
+) -> PlateStudy:
     from resistlab.io import read_plate, read_plate_table
     from resistlab.report.plate_study import analyse_plates, write_plate_study
 
@@ -185,13 +188,12 @@ def _fit_plates(
     written = write_plate_study(study, output, figures=figures)
     _print_summary(study)
     console.print(f"{len(written)} files written to {output}/", highlight=False, soft_wrap=True)
+    return study
 
 
-def _print_summary(study: object) -> None:
-    from resistlab.report.plate_study import PlateStudy
+def _print_summary(study: PlateStudy) -> None:
     from resistlab.units import format_molar
 
-    assert isinstance(study, PlateStudy)
     table = Table(title="Dose-response (all runs pooled)")
     for column in ("cell line", "drug", "IC50 [95 % CI]", "IC20", "Emax %", "flag"):
         table.add_column(column)
@@ -226,25 +228,3 @@ def _print_summary(study: object) -> None:
             )
     for note in study.notes:
         out_console.print(f"Note: {note}", highlight=False, soft_wrap=True)
-
-
-@app.command()
-def demo(
-    folder: Annotated[Path, typer.Argument(help="The bundled examples folder.")] = Path("examples"),
-    out: Annotated[Path, typer.Option("--out", help="Where results go.")] = Path("demo-output"),
-) -> None:
-    """Analyse the bundled example study end to end."""
-    try:
-        plates = folder / "dose_response"
-        exports = sorted(p for p in plates.glob("*.txt"))
-        if not exports:
-            msg = f"{plates}: no plate-reader exports (*.txt) found"
-            raise InputError(msg)
-        maps = [p.with_suffix(".map.yaml") for p in exports]
-        missing = [m for m in maps if not m.exists()]
-        if missing:
-            msg = f"{missing[0]}: plate map missing for {missing[0].name.split('.')[0]}.txt"
-            raise InputError(msg)
-        _fit_plates(exports, maps, out / "dose_response", reference="MDA-MB-231", figures=True)
-    except ResistLabError as exc:
-        fail(exc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resistlab.cli import campaign_cmd, fit_cmd  # noqa: F401  (commands register on `app`)
+from resistlab.cli import campaign_cmd, demo_cmd, fit_cmd  # noqa: F401  (commands register on `app`)
 from resistlab.cli._app import app
 
 __all__ = ["app", "main"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import os
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import ArrayLike
 
+from resistlab._atomic import atomic_path
 from resistlab.dose_response import CurveFits, EffectiveDose, log_logistic
 from resistlab.report import _curves, _plate
 from resistlab.report._curves import named
@@ -889,16 +889,6 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: float = 20
         msg = f"folder {target.parent} does not exist"
         raise FileNotFoundError(msg)
     metadata: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    # O_EXCL: never clobber; mode 0o666 lets the umask decide, as for any new file
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            figure.savefig(handle, format=fmt, dpi=dpi, metadata=metadata)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+        figure.savefig(handle, format=fmt, dpi=dpi, metadata=metadata)
     return target

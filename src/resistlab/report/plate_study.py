@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from resistlab._atomic import atomic_path
 from resistlab.dose_response import CurveFits, CurveTable, fit_frame, gr_metrics
 from resistlab.dose_response.compare import compare_curves, fold_resistance
 from resistlab.dose_response.gr import GRMetrics
@@ -278,14 +277,8 @@ def _gr(wells: pd.DataFrame, notes: list[str]) -> GRMetrics | None:
 
 
 def _atomic_csv(frame: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False)
 
 
 def write_plate_study(

@@ -64,7 +64,9 @@ def plot_strategies(result: EnsembleResult) -> Figure:
         left += share
     ax_end.set_xlim(0, 1)
     ax_end.set_xlabel("share of runs")
-    ax_end.legend(loc="lower right", fontsize=8, ncols=2, frameon=False)
+    ax_end.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, ncols=4, frameon=False
+    )
     figure.suptitle(f"Escalation strategies, {result.n_runs} simulated runs each", fontsize=11)
     for ax in (ax_weeks, ax_end):
         ax.spines[["top", "right"]].set_visible(False)

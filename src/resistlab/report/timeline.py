@@ -6,7 +6,7 @@ import math
 from datetime import date, timedelta
 
 import numpy as np
-from matplotlib.dates import date2num
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -117,7 +117,7 @@ def plot_timeline(record: CampaignRecord, *, today: date | None = None) -> Figur
                 label="vial thawed",
                 gid="vials_thawed",
             )
-    ax_dose.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_molar(v, 2)))
+    ax_dose.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_molar(v, 3)))
     ax_dose.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax_dose.set_ylabel("dose")
     ax_dose.set_title(
@@ -181,7 +181,9 @@ def plot_timeline(record: CampaignRecord, *, today: date | None = None) -> Figur
     ax_events.set_yticks([])
     if ax_events.get_legend_handles_labels()[0]:
         ax_events.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
-    ax_events.xaxis_date()
+    locator = AutoDateLocator()
+    ax_events.xaxis.set_major_locator(locator)
+    ax_events.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax_events.set_xlim(date2num(campaign.started) - 1, date2num(end))
     for ax in (ax_dose, ax_growth, ax_events):
         ax.spines[["top", "right"]].set_visible(False)

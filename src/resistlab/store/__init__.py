@@ -34,6 +34,7 @@ from resistlab.store._migrate import (
     downgrade,
     upgrade,
 )
+from resistlab.store._replay import replay_record
 from resistlab.store._repository import CryoEvent, Store
 from resistlab.store._transfer import (
     EXPORT_FORMAT,
@@ -56,5 +57,6 @@ __all__ = [
     "downgrade",
     "export_json",
     "import_json",
+    "replay_record",
     "upgrade",
 ]

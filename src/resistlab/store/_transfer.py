@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.sql import sqltypes
 
+from resistlab._atomic import atomic_path
 from resistlab.errors import FileFormatError, InputError, where
 from resistlab.store._engine import SQLITE_BEGIN, make_engine
 from resistlab.store._migrate import (
@@ -103,17 +103,8 @@ def _dump(connection: Connection) -> dict[str, Any]:
 
 def _write_atomically(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(payload)
 
 
 def export_json(url: str | URL | Engine, path: str | os.PathLike[str]) -> Path:
@@ -364,19 +355,12 @@ def backup(url: str | URL | Engine, directory: str | os.PathLike[str]) -> Path:
             msg = f"backup: {database} does not exist"
             raise InputError(msg)
         target = _free_name(folder, f"{database.stem}-{_stamp()}", ".db")
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-        os.close(handle)
-        try:
-            with (
-                contextlib.closing(sqlite3.connect(database)) as src,
-                contextlib.closing(sqlite3.connect(temporary)) as dst,
-            ):
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode = DELETE")
-                dst.commit()
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
+        with (
+            atomic_path(target) as temporary,
+            contextlib.closing(sqlite3.connect(database)) as src,
+            contextlib.closing(sqlite3.connect(temporary)) as dst,
+        ):
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            dst.commit()
         return target
