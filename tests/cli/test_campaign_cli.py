@@ -207,3 +207,78 @@ def test_simulate_writes_one_row_per_strategy(tmp_path):
     assert table["strategy"].is_unique and len(table) >= 4
     assert table["p_culture_lost"].between(0, 1).all()
     assert out_csv.with_suffix(".png").exists()
+
+
+def test_retest_links_a_fit_results_row_and_status_shows_growth(db, tmp_path):
+    run(
+        "campaign",
+        "new",
+        "C",
+        "--cell-line",
+        "L",
+        "--drug",
+        "D",
+        "--ic50",
+        "1",
+        "--date",
+        "2024-01-01",
+        db=db,
+    )
+    results = tmp_path / "curves.csv"
+    pd.DataFrame(
+        {
+            "cell_line": ["L-R"],
+            "ic50": [7.5e-6],
+            "ic50_ci_low": [6e-6],
+            "ic50_ci_high": [9e-6],
+            "ic50_censor": [""],
+        }
+    ).to_csv(results, index=False)
+    out = run(
+        "campaign",
+        "log",
+        "retest",
+        "C",
+        "--results",
+        str(results),
+        "--row",
+        "0",
+        "--drug-free-passages",
+        "4",
+        "--date",
+        "2024-03-01",
+        db=db,
+    )
+    assert out.exit_code == 0, out.output
+    (link,) = Store(db).load_campaign("C").dose_responses
+    assert (link.ic50, link.ic50_low, link.ic50_high) == (7.5e-6, 6e-6, 9e-6)
+    assert link.source == f"{results}, row 0"
+    assert "stable resistance: IC50 7.5-fold parental" in out.output
+    run(
+        "campaign",
+        "log",
+        "passage",
+        "C",
+        "--count",
+        "1e6",
+        "--seeded",
+        "1e6",
+        "--date",
+        "2024-01-02",
+        db=db,
+    )
+    run(
+        "campaign",
+        "log",
+        "passage",
+        "C",
+        "--count",
+        "4e6",
+        "--seeded",
+        "1e6",
+        "--date",
+        "2024-01-04",
+        db=db,
+    )
+    status = run("campaign", "status", "C", "--date", "2024-01-05", db=db)
+    assert "2.0 cumulative population doublings" in status.output

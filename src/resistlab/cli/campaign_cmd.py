@@ -339,7 +339,12 @@ def log_thaw(
 @log_app.command("retest")
 def log_retest(
     name: Annotated[str, typer.Argument(help="Campaign.")],
-    ic50: Annotated[float, typer.Option(help="Re-tested IC50 (in --unit).")],
+    ic50: Annotated[float | None, typer.Option(help="Re-tested IC50 (in --unit).")] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(help="Or: a `resistlab fit` curves CSV (molar) to take the IC50 from."),
+    ] = None,
+    row: Annotated[int, typer.Option(help="Row of --results (0-based).")] = 0,
     unit: Annotated[str, typer.Option(help="Unit.")] = "uM",
     low: Annotated[float | None, typer.Option(help="95 % CI low.")] = None,
     high: Annotated[float | None, typer.Option(help="95 % CI high.")] = None,
@@ -358,6 +363,12 @@ def log_retest(
         record = store.load_campaign(name)
         node = record.current_step.cell_line if record.current_step else record.campaign.cell_line
         factor = unit_factor(unit, context="--unit: ")
+        if results is not None:
+            ic50, low, high, censor, source = _from_results(results, row)
+            factor = 1.0
+        elif ic50 is None:
+            msg = "give --ic50 (with --unit) or --results curves.csv --row N"
+            raise InputError(msg)
         store.link_dose_response(
             name,
             DoseResponseLink(
@@ -400,6 +411,36 @@ def log_check(
     console.print(f"check recorded for {cell_line} on {when}", highlight=False, soft_wrap=True)
 
 
+def _from_results(path: Path, row: int) -> tuple[float, float | None, float | None, str, str]:
+    """IC50, its interval, censor mark and source from a `resistlab fit` results CSV row."""
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise InputError(msg)
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    missing = [c for c in ("ic50", "ic50_ci_low", "ic50_ci_high") if c not in table.columns]
+    if missing:
+        msg = f"{path}: not a fit results table (no column {missing[0]!r})"
+        raise InputError(msg)
+    if not 0 <= row < len(table):
+        msg = f"{path}: row {row} does not exist ({len(table)} curves)"
+        raise InputError(msg)
+    r = table.iloc[row]
+
+    def number(key: str) -> float | None:
+        value = float(r[key])
+        return value if math.isfinite(value) else None
+
+    mark = r.get("ic50_censor", "")
+    censor = "" if pd.isna(mark) else str(mark)
+    return (
+        float(r["ic50"]),
+        number("ic50_ci_low"),
+        number("ic50_ci_high"),
+        censor,
+        (f"{path}, row {row}"),
+    )
+
+
 # ---------------------------------------------------------------- status / timeline
 
 
@@ -421,12 +462,24 @@ def status(
     db: DbOption = None,
 ) -> None:
     """Print the next actions, with reasons."""
+    from resistlab.campaign import passage_growth
     from resistlab.campaign.rules import next_actions
 
     try:
-        result = next_actions(_store(db).load_campaign(name), today=_day(day))
+        record = _store(db).load_campaign(name)
+        result = next_actions(record, today=_day(day))
+        growth = passage_growth(record.passages)
     except ResistLabError as exc:
         fail(exc)
+    doublings = float(growth.cumulative_doublings[-1]) if record.passages else 0.0
+    out_console.print(
+        f"{name}: phase {record.campaign.phase}, step {result.step} at "
+        f"{format_molar(result.dose)}, {len(record.passages)} passages, "
+        f"{doublings:.1f} cumulative population doublings; growth at this dose "
+        f"{result.growth_fraction:.2f} of the parental rate",
+        highlight=False,
+        soft_wrap=True,
+    )
     _print_actions(result)
 
 
