@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from resistlab.synergy.ci import CombinationIndex, combination_index, median_effect_dose
 from resistlab.synergy.data import DoseMatrices, matrices_from_frame
+from resistlab.synergy.musyc import MuSyCFit, fit_musyc, musyc_surface
 
-__all__ = ["DoseMatrices", "matrices_from_frame"]
+__all__ = [
+    "CombinationIndex",
+    "DoseMatrices",
+    "MuSyCFit",
+    "combination_index",
+    "fit_musyc",
+    "matrices_from_frame",
+    "median_effect_dose",
+    "musyc_surface",
+]
