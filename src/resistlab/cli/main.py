@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from resistlab.cli import campaign_cmd, demo_cmd, fit_cmd  # noqa: F401  (commands register on `app`)
+from resistlab.cli import (  # noqa: F401  (commands register on `app`)
+    campaign_cmd,
+    demo_cmd,
+    fit_cmd,
+    synergy_cmd,
+)
 from resistlab.cli._app import app
 
 __all__ = ["app", "main"]
