@@ -595,3 +595,20 @@ def test_a_constraint_the_checks_missed_is_an_input_error(store, tmp_path, monke
     with pytest.raises(InputError, match=r"cell line 'MDA-MB-231': the database refused"):
         store.add_cell_line(PARENTAL)
     assert snapshot(store, tmp_path) == before
+
+
+def test_text_that_is_not_valid_unicode_is_refused_and_changes_nothing(tmp_path):
+    from datetime import date
+
+    from resistlab.campaign.model import Campaign, CellLine, Drug, Passage
+    from resistlab.errors import InputError
+    from resistlab.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'lab.db'}")
+    store.add_cell_line(CellLine("L"))
+    store.add_drug(Drug("D"))
+    store.create_campaign(Campaign("C", "L", "D", 1e-6, 2.5e-7, 2.0, 1e-5, date(2024, 1, 1)))
+    before = store.load_campaign("C")
+    with pytest.raises(InputError, match="note is not valid Unicode text"):
+        store.log_passage("C", Passage(0, date(2024, 1, 2), 0.0, note="bad \ud800"))
+    assert store.load_campaign("C") == before

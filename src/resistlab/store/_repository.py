@@ -170,6 +170,11 @@ def _text(value: object, record: str, field: str) -> str:
     if "\x00" in value:  # PostgreSQL cannot store it; refuse it everywhere
         msg = f"{record}: {field} contains a NUL character"
         raise InputError(msg)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:  # lone surrogates: no database can store them
+        msg = f"{record}: {field} is not valid Unicode text (position {err.start})"
+        raise InputError(msg) from err
     return value
 
 
