@@ -47,8 +47,10 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    from resistlab.report.plate_study import _atomic_csv
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write `frame` to `path` atomically (the folder is created if needed)."""
+    from resistlab._atomic import atomic_path
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_csv(frame, path)
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False)

@@ -11,7 +11,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from resistlab.cli._app import app, console, fail, out_console, progress_bar
+from resistlab.cli._app import app, console, fail, out_console, progress_bar, write_csv
 from resistlab.errors import InputError, ResistLabError
 from resistlab.units import format_molar, unit_factor
 
@@ -537,7 +537,6 @@ def simulate(
     """Forecast strategies (factor, start dose, continuous vs pulsed) by Monte Carlo."""
     from resistlab.campaign.simulate import population_model, simulate_ensemble
     from resistlab.report import save_figure
-    from resistlab.report.plate_study import _atomic_csv
     from resistlab.report.simulation import plot_strategies
 
     try:
@@ -553,7 +552,7 @@ def simulate(
             result = simulate_ensemble(runs=runs, model=model, seed=seed, progress=update)
         table = result.to_frame()
         output.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_csv(table, output)
+        write_csv(table, output)
         figure_path = save_figure(plot_strategies(result), output.with_suffix(".png"))
     except (ResistLabError, ValueError) as exc:
         fail(exc)

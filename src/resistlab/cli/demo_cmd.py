@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from resistlab.cli._app import app, console, fail, out_console, progress_bar
+from resistlab.cli._app import app, console, fail, out_console, progress_bar, write_csv
 from resistlab.cli.campaign_cmd import _print_actions
 from resistlab.cli.fit_cmd import _fit_plates
 from resistlab.errors import InputError, ResistLabError
@@ -60,7 +60,6 @@ def demo(
 def _demo_campaign(export: Path, out: Path, parental_ic50: float, hill: float, runs: int) -> None:
     from resistlab.campaign import next_actions, population_model, simulate_ensemble
     from resistlab.report import save_figure
-    from resistlab.report.plate_study import _atomic_csv
     from resistlab.report.simulation import plot_strategies
     from resistlab.report.timeline import plot_timeline
     from resistlab.store import Store, import_json
@@ -92,7 +91,7 @@ def _demo_campaign(export: Path, out: Path, parental_ic50: float, hill: float, r
     with progress_bar("simulating strategies") as update:
         result = simulate_ensemble(runs=runs, model=model, seed=1, progress=update)
     table = result.to_frame()
-    _atomic_csv(table, out / "strategies.csv")
+    write_csv(table, out / "strategies.csv")
     save_figure(plot_strategies(result), out / "strategies.png")
     columns = [
         "strategy",

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from resistlab.cli._app import _write_csv, app, console, fail, out_console, progress_bar
+from resistlab.cli._app import app, console, fail, out_console, progress_bar, write_csv
 from resistlab.errors import InputError, ResistLabError
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def _fit_table(
             ).to_frame()
         extra = [c for c in intervals.columns if "_boot_" in c or c == "n_boot"]
         table = pd.concat([table, intervals[extra].reset_index(drop=True)], axis=1)
-    _write_csv(table, output)
+    write_csv(table, output)
     n_flagged = int((table["flag"] != "").sum())
     console.print(
         f"{len(table):,} curves fitted from {path} ({int(fits.converged.sum()):,} converged, "

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from resistlab.cli._app import app, console, fail, out_console, progress_bar
+from resistlab.cli._app import app, console, fail, out_console, progress_bar, write_csv
 from resistlab.errors import InputError, ResistLabError
 
 if TYPE_CHECKING:
@@ -129,8 +129,6 @@ def synergy(
     Scores follow SynergyFinder's sign and scale: percentage points of
     inhibition, positive = synergy.
     """
-    from resistlab.cli._app import _write_csv
-
     try:
         if kind not in ("viability", "inhibition"):
             msg = f"--kind must be 'viability' or 'inhibition', got {kind!r}"
@@ -152,8 +150,8 @@ def synergy(
             update(0, len(names))
             wells, blocks = score_blocks(m, names, n_boot=bootstrap, seed=seed)
             update(len(names), len(names))
-        _write_csv(wells, output / "wells.csv")
-        _write_csv(blocks, output / "blocks.csv")
+        write_csv(wells, output / "wells.csv")
+        write_csv(blocks, output / "blocks.csv")
         if xlsx:
             from resistlab._atomic import atomic_path
 
