@@ -216,9 +216,9 @@ def test_zip_reference_equals_synergyfinder_where_single_fits_are_well_posed(ref
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "The vignette's block means hinge on drc's optimizer stopping points for LL.4 fits "
-        "whose least-squares optimum is a step between the control's fake dose (1e-10 nM) "
-        "and the first dose; synergyfinder mode converges to the optimum instead "
+        "The vignette's block means hinge on flat-line fits where the least-squares LL.4 "
+        "optimum (also drc's, re-run in R) is a step between the control's fake dose "
+        "(1e-10 nM) and the first dose; they come from SynergyFinder 3.7.3's own code "
         "(block 1: 11.50 vs 19.57, block 2: -16.98 vs -2.98; see the models docstring)"
     ),
 )

@@ -70,17 +70,21 @@ Why the modes differ, and why the vignette's published ZIP block means
 ten decades below the tested doses. Where the control differs from the
 lowest doses (the vignette's control is -22.96 %, every ispinesib dose
 54-61 %), the least-squares LL.4 optimum is a step between that fake dose
-and the first real dose. drc's optimizer (BFGS from its self-starter,
-restarted as ``L.4`` after a warning) does not reach it and stops at
-path-dependent points: a flat line at the mean of all points (ispinesib in
-block 1, ZIP columns 1 and 3 of block 1) or a curve pinned at its fixed
-level (ZIP columns 1-3 of block 2). Imposing those outcomes by hand gives
-19.572 for block 1 (published 19.57) and -2.944 for block 2 (published
--2.98; the remaining 0.04 from two runaway row fits and the step-shaped
-canertinib fit), which confirms the cause;
-but emulating drc's stopping points in general would need drc's exact
-iteration, so synergyfinder mode converges to the least-squares optimum and
-the default mode avoids the artefact altogether (a real zero dose). On these
+and the first real dose. SynergyFinder's R output instead shows a flat line
+at the mean of all points for ispinesib in block 1 (and for ZIP columns 1
+and 3 of block 1) and curves pinned at their fixed level for ZIP columns 1-3
+of block 2; imposing those outcomes by hand gives 19.572 for block 1
+(published 19.57) and -2.944 for block 2 (published -2.98), which confirms
+where the difference lies. It is not drc's optimizer: drc 3.0-1's fit
+re-run step by step in R 4.2.2 (its pre-fit scaling, self-starter and
+``optim(method = "BFGS", hessian = TRUE)`` with drc's controls) gives the
+step for ispinesib too (LL.4 fails in optim's Hessian, as its ec50 sits
+1e-3 above zero; the L.4 refit stops at b = -0.841, c = -23.01,
+d = 59.01, e = -14.37 on log nM, the fit this mode finds), so the flat
+lines come from SynergyFinder 3.7.3's own handling of these fits, whose
+source is not at hand. Synergyfinder mode therefore keeps the least-squares
+optimum, and the default mode avoids the artefact altogether (a real zero
+dose). On these
 same data Loewe has no well-posed wells (steep single-agent steps), and
 SynergyFinder's ``nleqslv`` accepts points that are not roots (block 1's
 -14.95 is ibrutinib's lower asymptote, where ``D2 = 0``), which a bracketed
