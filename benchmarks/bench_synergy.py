@@ -1,6 +1,7 @@
 """Synergy scoring speed: HSA, Bliss, Loewe and ZIP (fits included) against peers, in one run.
 
     make bench            # or: .venv/bin/python benchmarks/bench_synergy.py [--matrices 2000]
+    .venv/bin/python benchmarks/bench_synergy.py --quick   # a smoke run, goals not judged
 
 ResistLab scores every block of a batch at once: the single-agent curves of
 all blocks in one ``fit_curves`` call, Loewe solved for all wells together,
@@ -15,6 +16,12 @@ Peers timed in the same process on a subsample of the same matrices:
   single-agent LL.4 fits, then one fit per row and per column with the
   zero-dose level fixed, in Python loops, as SynergyFinder (drc, per curve)
   and the synergy package do.
+
+Then the bootstrap goal: ``bootstrap_synergy`` with 1,000 replicates of 100
+matrices of 3 replicates, each model timed end to end (the data scored, the
+replicates resampled, all 100,000 resamples scored in one batch call, the
+intervals and p-values). The peers have no batch bootstrap: their time is
+their per-matrix speed above times the 100,000 resamples.
 """
 
 from __future__ import annotations
@@ -30,9 +37,12 @@ from scipy.optimize import OptimizeWarning, curve_fit
 from resistlab.dose_response import log_logistic
 from resistlab.synergy.data import DoseMatrices
 from resistlab.synergy.models import bliss, hsa, loewe, zip_score
+from resistlab.synergy.summary import bootstrap_synergy
 
 DOSES = np.r_[0.0, 1e-9 * 3.0 ** np.arange(7)]  # 8 x 8: control + 7 doses, 1:3 from 1 nM
 GOAL = 5_000.0  # matrices per second, all four models with fits, 2 cores
+BOOT_GOAL = 30.0  # seconds: 1,000 bootstrap replicates of 100 matrices, all four models, 2 cores
+MODELS = (("hsa", hsa), ("bliss", bliss), ("loewe", loewe), ("zip", zip_score))
 
 
 def synthetic(n: int, replicates: int = 1, seed: int = 2015) -> DoseMatrices:
@@ -70,6 +80,16 @@ def score_all(m: DoseMatrices) -> dict[str, float]:
     for name, model in (("hsa", hsa), ("bliss", bliss), ("loewe", loewe), ("zip", zip_score)):
         t0 = time.perf_counter()
         model(m)
+        out[name] = time.perf_counter() - t0
+    return out
+
+
+def bootstrap_all(m: DoseMatrices, n_boot: int) -> dict[str, float]:
+    """Seconds per model of `bootstrap_synergy` on the whole batch."""
+    out = {}
+    for name, model in MODELS:
+        t0 = time.perf_counter()
+        bootstrap_synergy(m, model, n_boot=n_boot, seed=0)
         out[name] = time.perf_counter() - t0
     return out
 
@@ -153,7 +173,16 @@ def main() -> None:
     parser.add_argument("--matrices", type=int, default=2_000)
     parser.add_argument("--replicates", type=int, default=1)
     parser.add_argument("--peer-matrices", type=int, default=20)
+    parser.add_argument("--boot-matrices", type=int, default=100)
+    parser.add_argument("--boot-replicates", type=int, default=1_000)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="200 matrices, 5 peer matrices, 100 bootstrap replicates",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.matrices, args.peer_matrices, args.boot_replicates = 200, 5, 100
 
     import numba
 
@@ -175,7 +204,7 @@ def main() -> None:
     print(f"{'model':<10}{'seconds':>10}{'matrices/s':>14}")
     for name, seconds in best.items():
         print(f"{name:<10}{seconds:>10.3f}{args.matrices / seconds:>14,.0f}")
-    verdict = "met" if rate >= GOAL else "NOT met"
+    verdict = "not judged, --quick" if args.quick else ("met" if rate >= GOAL else "NOT met")
     print(f"{'all four':<10}{total:>10.3f}{rate:>14,.0f}   (goal >= {GOAL:,.0f}/s: {verdict})")
 
     k = min(args.peer_matrices, args.matrices)
@@ -199,6 +228,33 @@ def main() -> None:
         for name, seconds in package.items():
             ours = args.matrices / best[name]
             print(f"{'synergy ' + name:<36}{1 / seconds:>12,.1f}{ours * seconds:>14,.0f}")
+
+    n_boot = args.boot_replicates
+    boot = synthetic(args.boot_matrices, replicates=3)
+    bootstrap_all(boot.take(np.arange(min(5, len(boot)))), 10)  # warm-up
+    seconds = bootstrap_all(boot, n_boot)
+    resamples = len(boot) * n_boot
+    total = sum(seconds.values())
+    print(
+        f"\nBootstrap: {n_boot:,} replicates of {len(boot)} synthetic 8 x 8 matrices x 3 "
+        f"replicates ({resamples:,} resamples per model), bootstrap_synergy, one run"
+    )
+    print(f"{'model':<10}{'seconds':>10}{'resamples/s':>14}")
+    for name, time_s in seconds.items():
+        print(f"{name:<10}{time_s:>10.2f}{resamples / time_s:>14,.0f}")
+    goal_size = args.boot_matrices == 100 and n_boot == 1_000
+    verdict = ("met" if total < BOOT_GOAL else "NOT met") if goal_size else "not judged, other size"
+    print(
+        f"{'all four':<10}{total:>10.2f}{4 * resamples / total:>14,.0f}   "
+        f"(goal < {BOOT_GOAL:.0f} s for 1,000 x 100: {verdict})"
+    )
+    peers = [("scipy curve_fit loop, ZIP", "zip", peer_s)]
+    peers += [("synergy " + name, name, s) for name, s in (package or {}).items()]
+    print(f"Peers, {resamples:,} resamples at their per-matrix speed above (extrapolated):")
+    print(f"{'peer':<36}{'seconds':>12}{'ours / peer':>14}")
+    for label, name, per_matrix in peers:
+        theirs = resamples * per_matrix
+        print(f"{label:<36}{theirs:>12,.0f}{theirs / seconds[name]:>14,.0f}")
 
 
 if __name__ == "__main__":

@@ -96,3 +96,36 @@ def test_parental_versus_resistant_difference(rng):
     assert diff.p_value < 0.01
     with pytest.raises(ValueError, match="block 'x' not found"):
         compare_synergy(m, bliss, block_a="x", block_b="b1")
+
+
+def test_resamples_draw_each_wells_replicates_with_replacement(rng):
+    from resistlab.synergy.summary import resample_replicates
+
+    m = blocks(rng, [0.0])
+    m.response[0, 2, 3, 4] = np.nan  # a well with two replicates
+    stacked = resample_replicates(m, 50, np.random.default_rng(1))
+    assert stacked.response.shape == (50, 3, DOSES.size, DOSES.size)
+    # every resampled value is one of its well's replicates, and wells keep their count
+    original = m.response[0]
+    for draw in stacked.response:
+        assert np.array_equal(np.isnan(draw), np.isnan(original))
+        same = np.isclose(draw[:, None], original[None, :], rtol=0, atol=0)
+        assert np.all(same.any(axis=1) | np.isnan(draw))
+    # with replacement: some resample repeats a replicate of some well
+    assert any(len(np.unique(d[:, 1, 1])) < 3 for d in stacked.response)
+
+
+def test_fitted_models_bootstrap_on_small_matrices(rng):
+    """4 x 4 triplicates: resamples keep the replicates, so ZIP's fits work on every one."""
+    from resistlab.synergy.models import zip_score
+
+    doses = np.r_[0.0, 1e-8, 1e-7, 1e-6]
+    y1 = hill(doses, 1e-7)[:, None]
+    y2 = hill(doses, 3e-7)[None, :]
+    surface = y1 + y2 - y1 * y2 / 100.0
+    combo = (doses[:, None] > 0) & (doses[None, :] > 0)
+    response = (surface + 12.0 * combo + rng.normal(0, 2.0, (3, 4, 4)))[None]
+    m = DoseMatrices(("b",), ("A",), ("B",), doses[None], doses[None], response)
+    boot = bootstrap_synergy(m, zip_score, n_boot=100, seed=2)
+    assert np.isfinite(boot.replicates).all()
+    assert boot.low[0] > 0  # the planted 12 points of synergy are found

@@ -14,6 +14,13 @@ read with the raw value, its flag, the well's role, cell line, drug, molar
 concentration, replicate, the file row it came from, and the plate
 metadata. `read_gdsc_raw` gives the same table for GDSC raw screening data.
 
+Combination plates (a map whose wells name ``drug2``/``concentration2``)
+read straight into synergy dose matrices::
+
+    from resistlab.io import read_combination_plates
+
+    matrices = read_combination_plates(["run1.txt", "run2.txt"], "combo_map.yaml")
+
 Every reader checks its input and raises `resistlab.errors.FileFormatError`,
 `~resistlab.errors.PlateMapError` or `~resistlab.errors.UnitError` with the
 file, row and well in the message.
@@ -28,9 +35,11 @@ from resistlab.io._assay import (
     read_plate_table,
 )
 from resistlab.io._cells import READ_MARKERS
+from resistlab.io.combination_plates import read_combination_plates
 from resistlab.io.gdsc import read_gdsc_raw
 from resistlab.io.plate_map import (
     MAP_COLUMNS,
+    PAIR_COLUMNS,
     PLATE_METADATA_KEYS,
     ROLES,
     PlateMap,
@@ -41,6 +50,7 @@ from resistlab.io.plate_reader import PlateBlock, PlateExport, read_long_table, 
 __all__ = [
     "ASSAY_COLUMNS",
     "MAP_COLUMNS",
+    "PAIR_COLUMNS",
     "PLATE_METADATA_KEYS",
     "READ_MARKERS",
     "ROLES",
@@ -49,6 +59,7 @@ __all__ = [
     "PlateMap",
     "assemble_plate",
     "empty_assay_table",
+    "read_combination_plates",
     "read_gdsc_raw",
     "read_long_table",
     "read_plate",

@@ -6,21 +6,25 @@ the plate-level facts that travel with it. Concentrations are molar.
 
 The tidy ``wells`` table
 ------------------------
-=================  =============================================================
-column             meaning
-=================  =============================================================
-``plate``          plate label the row applies to; missing = every plate
-``well``           canonical name, ``"B3"``
-``row``, ``col``   0-based position
-``role``           ``sample``, ``vehicle``, ``blank``, ``positive_control``,
-                   ``empty``
-``cell_line``      cell line seeded in the well (missing for blank / empty)
-``drug``           drug (or the vehicle's name, e.g. DMSO) -- may be missing
-``concentration``  molar; 0.0 for vehicle; NaN for blank / empty
-``replicate``      replicate number (nullable integer; missing for empty)
-``map_source``     where the well was defined: ``"map.csv, row 12"``
-...                any other column of a per-well table passes through
-=================  =============================================================
+==================  ============================================================
+column              meaning
+==================  ============================================================
+``plate``           plate label the row applies to; missing = every plate
+``well``            canonical name, ``"B3"``
+``row``, ``col``    0-based position
+``role``            ``sample``, ``vehicle``, ``blank``, ``positive_control``,
+                    ``empty``
+``cell_line``       cell line seeded in the well (missing for blank / empty)
+``drug``            drug (or the vehicle's name, e.g. DMSO) -- may be missing;
+                    drug 1 of a combination well
+``concentration``   molar; 0.0 for vehicle; NaN for blank / empty
+``replicate``       replicate number (nullable integer; missing for empty)
+``map_source``      where the well was defined: ``"map.csv, row 12"``
+``drug2``           only in maps with a second drug (see below): drug 2 of
+                    the well; missing where the well has one drug
+``concentration2``  its molar dose (0.0 for vehicle; NaN without drug 2)
+...                 any other column of a per-well table passes through
+==================  ============================================================
 
 Plate metadata keys: ``readout`` (MTT, CCK-8, CellTiter-Glo, ...),
 ``culture`` (2D / 3D), ``matrigel_lot``, ``matrigel_percent``,
@@ -105,11 +109,55 @@ Block keys:
 Blocks may not overlap; uncovered wells are ``empty``. Vehicle wells get
 concentration 0; blank and empty wells NaN.
 
+Two drugs in a well (combination plates)
+----------------------------------------
+A map whose wells hold two drugs adds the columns ``drug2`` and
+``concentration2`` (molar) to ``wells``; maps without a second drug are
+unchanged. ``drug`` / ``concentration`` are drug 1.
+
+Per-well table: columns ``drug2`` and ``concentration2`` (``conc2``,
+``dose2``; a unit in the header, ``conc2_uM``, or in the cell, ``10 nM``),
+and optionally ``unit2`` (else the unit of drug 1 applies). Drug 1 may be
+written ``drug1`` / ``concentration1`` (``conc1``, ``dose1``) / ``unit1``.
+A monotherapy well names both drugs with one dose 0, or drug 1 alone (empty
+``drug2``); without a ``role`` column, a well whose given doses are all 0 is
+``vehicle``::
+
+    well,cell_line,drug1,conc1,drug2,conc2,unit
+    B2,MDA-MB-231,defactinib,0,ruxolitinib,0.5,uM
+    B3,MDA-MB-231,defactinib,1,ruxolitinib,0.5,uM
+    H1,MDA-MB-231,DMSO,0,,,uM
+
+YAML: a block with ``drug2`` is a combination block; drug 2's dose is
+``concentration2``, ``top_dose2`` + ``dilution2``, or ``doses2`` (bare
+numbers take ``unit2``, else ``unit``). When both drugs have a series,
+drug 1's runs as a single-drug series does (across ``columns`` unless
+``top_row`` / ``direction`` say otherwise) and drug 2's along the other
+axis in its listed order (the top dose first); when only one drug has a
+series, that series follows the single-drug rules. Doses may include 0::
+
+    blocks:
+      - drug: defactinib           # drug 1 across columns 2-7
+        drug2: ruxolitinib         # drug 2 down rows B-G
+        rows: B-G
+        columns: 2-7
+        doses: [0, 0.3, 1, 3, 10, 30]
+        doses2: [0, 0.1, 0.3, 1, 3, 10]
+        unit: uM
+      - {role: vehicle, drug: DMSO, rows: B-G, columns: 8}
+
+Replicates of a combination block default to ``sequential`` when both
+drugs have a series; the replicate key includes ``drug2`` and
+``concentration2``. A second drug is allowed on sample and positive-control
+wells only, must differ from drug 1 and needs drug 1.
+
 Checks (each error names the file, the row -- the YAML line of the block --
 and the well): wells outside the plate (``Q1`` on a 96-well plate),
 duplicated wells, an unknown role, a negative dose, a sample without a dose,
-a missing or unknown unit (`~resistlab.errors.UnitError`), and a cell line
-with sample wells but no vehicle wells on its plate.
+a missing or unknown unit (`~resistlab.errors.UnitError`; a dose of 0 needs
+none), and a cell line with sample wells but no vehicle wells on its plate;
+for two drugs, a ``drug2`` without its dose (or the reverse), without
+``drug``, or equal to ``drug``.
 """
 
 from __future__ import annotations
@@ -136,7 +184,14 @@ from resistlab.wells import (
     well_name,
 )
 
-__all__ = ["MAP_COLUMNS", "PLATE_METADATA_KEYS", "ROLES", "PlateMap", "read_plate_map"]
+__all__ = [
+    "MAP_COLUMNS",
+    "PAIR_COLUMNS",
+    "PLATE_METADATA_KEYS",
+    "ROLES",
+    "PlateMap",
+    "read_plate_map",
+]
 
 #: Well roles, in the order the assay table documents them.
 ROLES = ("sample", "vehicle", "blank", "positive_control", "empty")
@@ -154,6 +209,9 @@ MAP_COLUMNS = [
     "replicate",
     "map_source",
 ]
+
+#: Columns of `PlateMap.wells` after `MAP_COLUMNS` in maps with a second drug.
+PAIR_COLUMNS = ["drug2", "concentration2"]
 
 #: Plate-level metadata that becomes columns of the assay table.
 PLATE_METADATA_KEYS = (
@@ -235,6 +293,33 @@ _COLUMN_ALIASES: dict[str, str] = {
     "units": "unit",
     "concentration_unit": "unit",
     "conc_unit": "unit",
+    # combination plates: drug 1 spelled with its number, and drug 2
+    "drug1": "drug",
+    "drug_1": "drug",
+    "compound1": "drug",
+    "compound_1": "drug",
+    "concentration1": "concentration",
+    "concentration_1": "concentration",
+    "conc1": "concentration",
+    "conc_1": "concentration",
+    "dose1": "concentration",
+    "dose_1": "concentration",
+    "unit1": "unit",
+    "unit_1": "unit",
+    "conc_unit1": "unit",
+    "drug2": "drug2",
+    "drug_2": "drug2",
+    "compound2": "drug2",
+    "compound_2": "drug2",
+    "concentration2": "concentration2",
+    "concentration_2": "concentration2",
+    "conc2": "concentration2",
+    "conc_2": "concentration2",
+    "dose2": "concentration2",
+    "dose_2": "concentration2",
+    "unit2": "unit2",
+    "unit_2": "unit2",
+    "conc_unit2": "unit2",
     "replicate": "replicate",
     "rep": "replicate",
     "replicate_number": "replicate",
@@ -244,7 +329,8 @@ _COLUMN_ALIASES: dict[str, str] = {
     "barcode": "plate",
 }
 _CONC_WITH_UNIT = re.compile(
-    r"^(concentration|conc|dose)[\s_]*(?:[\[(]\s*([^\])]+?)\s*[\])]|_([A-Za-zµμ/]+))$",
+    r"^(?:concentration|conc|dose)[\s_]*([12])?[\s_]*"
+    r"(?:[\[(]\s*([^\])]+?)\s*[\])]|_([A-Za-zµμ/]+))$",
     re.IGNORECASE,
 )
 _DOSE_TEXT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
@@ -269,6 +355,21 @@ _BLOCK_KEYS = {
     "replicate",
     "replicates",
     "extra",
+    "drug2",
+    "concentration2",
+    "top_dose2",
+    "dilution2",
+    "doses2",
+    "concentrations2",
+    "unit2",
+}
+#: YAML keys of drug 2's dose, and the drug-1 key each mirrors.
+_DOSE2_KEYS = {
+    "concentration2": "concentration",
+    "top_dose2": "top_dose",
+    "dilution2": "dilution",
+    "doses2": "doses",
+    "concentrations2": "concentrations",
 }
 _REPLICATE_MODES = {"by_row", "by_column", "sequential"}
 _DIRECTIONS = {"right", "left", "down", "up"}
@@ -446,6 +547,8 @@ def _dose(value: object, unit: object, context: str) -> float:
     if number < 0:
         msg = f"{context}negative dose {value!r}; concentrations must be >= 0"
         raise PlateMapError(msg)
+    if number == 0 and _missing(unit):
+        return 0.0  # zero needs no unit (the untreated end of a combination series)
     return float(molar(number, None if _missing(unit) else str(unit), context=context))
 
 
@@ -521,7 +624,8 @@ def _canonical_column(name: str) -> tuple[str, str | None]:
     """Return (canonical name, unit from the header or None)."""
     match = _CONC_WITH_UNIT.match(name.strip())
     if match:
-        return "concentration", (match.group(2) or match.group(3))
+        column = "concentration2" if match.group(1) == "2" else "concentration"
+        return column, (match.group(2) or match.group(3))
     key = re.sub(r"[\s\-]+", "_", name.strip().lower())
     return _COLUMN_ALIASES.get(key, name.strip()), None
 
@@ -538,12 +642,14 @@ def _from_records(
 ) -> PlateMap:
     """Normalize per-well records (the CSV form) into a `PlateMap`."""
     canon: list[str] = []
-    header_unit: str | None = None
+    header_units: dict[str, str] = {}
     for name in names:
         column, unit_in_header = _canonical_column(name)
         if unit_in_header is not None:
-            header_unit = unit_in_header
+            header_units[column] = unit_in_header
         canon.append(column)
+    header_unit = header_units.get("concentration")
+    pair = "drug2" in canon or "concentration2" in canon
     repeated = sorted({c for c in canon if canon.count(c) > 1})
     if repeated:
         msg = f"{where(file)}columns {repeated} appear more than once (after naming aliases)"
@@ -583,8 +689,15 @@ def _from_records(
         unit: object = cell.get("unit") if not _missing(cell.get("unit")) else header_unit
         role = _role(cell.get("role"), context) if "role" in canon else None
         drug = _text(cell.get("drug"))
+        drug2 = _text(cell.get("drug2"))
+        conc2_value = cell.get("concentration2")
+        unit2: object = cell.get("unit2")
+        if _missing(unit2):
+            unit2 = header_units.get("concentration2", unit)
         if role is None and "role" not in canon:
             role = _infer_role(drug, conc_value, unit, context)
+            if pair:
+                role = _infer_pair_role(role, drug2, conc2_value, unit2, context)
         record = {
             "plate": _text(cell.get("plate")) or meta.get("label"),
             "well": well,
@@ -597,6 +710,11 @@ def _from_records(
             "replicate": _replicate(cell.get("replicate"), context),
             "map_source": source,
         }
+        if pair:
+            record["drug2"] = drug2
+            record["concentration2"] = _well_dose2(
+                role or "empty", drug, drug2, conc2_value, unit2, context
+            )
         for name in extras:
             record[name] = values[names.index(name)] if names.index(name) < len(values) else None
         records.append(record)
@@ -607,6 +725,49 @@ def _infer_role(drug: str | None, conc: object, unit: object, context: str) -> s
     if _missing(conc):
         return "empty" if drug is None else "sample"
     return "vehicle" if _dose(conc, unit if not _missing(unit) else "M", context) == 0 else "sample"
+
+
+def _infer_pair_role(
+    role: str, drug2: str | None, conc2: object, unit: object, context: str
+) -> str:
+    """Role of a well of a two-drug table without a role column, given drug 1's inference.
+
+    A well is ``vehicle`` when every dose it gives is 0, else ``sample``.
+    """
+    if _missing(conc2):
+        return "sample" if drug2 is not None else role
+    dose2 = _dose(conc2, unit if not _missing(unit) else "M", context)
+    if role == "empty":  # no drug-1 dose: drug 2 alone decides
+        return "vehicle" if dose2 == 0 else "sample"
+    return "vehicle" if role == "vehicle" and dose2 == 0 else "sample"
+
+
+def _well_dose2(
+    role: str, drug: str | None, drug2: str | None, value: object, unit: object, context: str
+) -> float:
+    """Molar dose of drug 2 of a well of a two-drug table (NaN where it has none)."""
+    if role in {"blank", "empty"}:
+        return math.nan
+    if role == "vehicle":
+        if not _missing(value) and _dose(value, unit if not _missing(unit) else "M", context):
+            msg = f"{context}vehicle well with a non-zero concentration2 {value!r}; use role sample"
+            raise PlateMapError(msg)
+        return 0.0
+    if drug2 is None:
+        if not _missing(value):
+            msg = f"{context}concentration2 {value!r} is given but drug2 is empty"
+            raise PlateMapError(msg)
+        return math.nan
+    if drug is None:
+        msg = f"{context}drug2 {drug2!r} is given but drug (drug 1) is empty"
+        raise PlateMapError(msg)
+    if drug == drug2:
+        msg = f"{context}drug and drug2 are both {drug!r}; a combination needs two drugs"
+        raise PlateMapError(msg)
+    if _missing(value):
+        msg = f"{context}{role} well with drug2 {drug2!r} has no concentration2"
+        raise PlateMapError(msg)
+    return _dose(value, unit, context)
 
 
 def _well_dose(role: str, value: object, unit: object, context: str) -> float:
@@ -646,6 +807,14 @@ def _build(
     extras: Sequence[str],
 ) -> PlateMap:
     """Check duplicates and vehicles, fill empty wells and replicates."""
+    pair = any("drug2" in rec for rec in records)
+    pair_columns = PAIR_COLUMNS if pair else []
+    if pair:
+        for rec in records:
+            rec.setdefault("drug2", None)
+            if _missing(rec.get("concentration2")):
+                rec["concentration2"] = 0.0 if rec["role"] == "vehicle" else math.nan
+    extras = [name for name in extras if name not in PAIR_COLUMNS]
     seen: dict[tuple[str | None, int, int], str] = {}
     for rec in records:
         key = (rec["plate"], rec["row"], rec["col"])
@@ -677,9 +846,11 @@ def _build(
                         "map_source": f"{file} (not listed)",
                     }
                     rec.update({name: None for name in extras})
+                    if pair:
+                        rec.update({"drug2": None, "concentration2": math.nan})
                     records.append(rec)
 
-    frame = pd.DataFrame.from_records(records, columns=[*MAP_COLUMNS, *extras])
+    frame = pd.DataFrame.from_records(records, columns=[*MAP_COLUMNS, *pair_columns, *extras])
     frame.loc[frame["role"].isin(["blank", "empty"]), "cell_line"] = None
     frame["_plate_key"] = frame["plate"].fillna("\x00")
     frame = frame.sort_values(["_plate_key", "row", "col"], kind="stable").reset_index(drop=True)
@@ -687,8 +858,12 @@ def _build(
     # replicate numbering for wells that have none
     used = frame["role"] != "empty"
     frame.loc[~used, "replicate"] = None
-    keys = frame.loc[used, ["_plate_key", "role", "cell_line", "drug", "concentration"]]
-    keys = keys.fillna({"cell_line": "\x00", "drug": "\x00", "concentration": -1.0})
+    key_columns = ["_plate_key", "role", "cell_line", "drug", "concentration", *pair_columns]
+    keys = frame.loc[used, key_columns]
+    keys = keys.fillna(
+        {"cell_line": "\x00", "drug": "\x00", "concentration": -1.0}
+        | ({"drug2": "\x00", "concentration2": -1.0} if pair else {})
+    )
     sequence = keys.groupby(list(keys.columns), sort=False).cumcount() + 1
     need = frame["replicate"].isna() & used
     frame.loc[need, "replicate"] = sequence.reindex(frame.index)[need]
@@ -708,6 +883,7 @@ def _build(
             "replicate": "Int64",
             "map_source": "str",
         }
+        | ({"drug2": "str", "concentration2": "float64"} if pair else {})
     )
     return PlateMap(wells=frame, metadata=meta, format=plate_format, file=file)
 
@@ -954,11 +1130,11 @@ def _expand_block(
         )
         raise PlateMapError(msg)
     role = _role(block.get("role", "sample"), context) or "sample"
-    axis = _series_axis(block, context)
+    axis, axis2, block2 = _pair_axes(block, role, number, context)
     unit = block.get("unit", defaults["unit"])
 
     if "wells" in block:
-        if axis is not None or "rows" in block or "columns" in block:
+        if axis is not None or axis2 is not None or "rows" in block or "columns" in block:
             msg = f"{context}'wells' cannot be combined with rows/columns or a dilution series"
             raise PlateMapError(msg)
         wells_spec = block["wells"]
@@ -977,16 +1153,24 @@ def _expand_block(
         rows = list(dict.fromkeys(r for r, _ in positions))
         cols = list(dict.fromkeys(c for _, c in positions))
     else:
-        rows, cols = _positions(block, axis, plate_format, context)
+        rows, cols = _positions(block, axis or axis2, plate_format, context)
         positions = [(r, c) for r in rows for c in cols]
 
     first_well = well_name(*positions[0])
+    well_context = where(file, row=line, well=first_well)
     steps = len(cols) if axis == "columns" else len(rows) if axis == "rows" else 0
-    doses = _block_doses(block, role, axis, steps, unit, where(file, row=line, well=first_well))
+    doses = _block_doses(block, role, axis, steps, unit, well_context)
+    doses2: list[float] = []
+    if block2 is not None:
+        steps2 = len(cols) if axis2 == "columns" else len(rows) if axis2 == "rows" else 0
+        unit2 = block.get("unit2", unit)
+        doses2 = _block_doses(block2, role, axis2, steps2, unit2, f"{well_context}drug2: ")
 
     mode = block.get("replicates") or defaults["replicates"]
+    if mode is None and axis is not None and axis2 is not None:
+        mode = "sequential"  # a dose matrix: every well its own dose pair
     if mode is None:
-        mode = {"rows": "by_column", "columns": "by_row"}.get(axis or "", "sequential")
+        mode = {"rows": "by_column", "columns": "by_row"}.get(axis or axis2 or "", "sequential")
     if mode not in _REPLICATE_MODES:
         msg = f"{context}replicates must be one of {sorted(_REPLICATE_MODES)}, got {mode!r}"
         raise PlateMapError(msg)
@@ -995,7 +1179,7 @@ def _expand_block(
     if not isinstance(extra, dict):
         msg = f"{context}'extra' must be a mapping of column: value"
         raise PlateMapError(msg)
-    clash = sorted(set(extra) & set(MAP_COLUMNS))
+    clash = sorted(set(extra) & {*MAP_COLUMNS, *PAIR_COLUMNS})
     if clash:
         msg = f"{context}'extra' cannot set the map columns {clash}"
         raise PlateMapError(msg)
@@ -1003,13 +1187,9 @@ def _expand_block(
     cell_line = _text(block.get("cell_line", defaults["cell_line"]))
     drug = _text(block.get("drug"))
     out = []
+    drug2 = _text(block.get("drug2"))
     for r, c in positions:
-        if axis == "columns":
-            dose = doses[cols.index(c)]
-        elif axis == "rows":
-            dose = doses[rows.index(r)]
-        else:
-            dose = doses[0]
+        dose = _dose_at(doses, axis, rows.index(r), cols.index(c))
         if fixed is not None:
             replicate: int | None = fixed
         elif mode == "by_row":
@@ -1029,9 +1209,74 @@ def _expand_block(
             "concentration": dose,
             "replicate": replicate,
         }
+        if block2 is not None:
+            rec["drug2"] = drug2
+            rec["concentration2"] = _dose_at(doses2, axis2, rows.index(r), cols.index(c))
         rec.update(extra)
         out.append(rec)
     return out
+
+
+def _dose_at(doses: list[float], axis: str | None, row: int, col: int) -> float:
+    """Dose of the well at position (`row`, `col`) of a block, along its series `axis`."""
+    if axis == "columns":
+        return doses[col]
+    if axis == "rows":
+        return doses[row]
+    return doses[0]
+
+
+def _has_series(block: Mapping[str, Any]) -> bool:
+    return "top_dose" in block or "doses" in block or "concentrations" in block
+
+
+def _pair_axes(
+    block: dict[str, Any], role: str, number: int, context: str
+) -> tuple[str | None, str | None, dict[str, Any] | None]:
+    """Series axes of drug 1 and drug 2 of a block, and drug 2's dose keys as drug-1 keys.
+
+    The third value is None for a block without ``drug2``; else a copy of the
+    block whose ``concentration``, ``top_dose``, ... are drug 2's, for
+    `_block_doses`.
+    """
+    given2 = [key for key in _DOSE2_KEYS if key in block]
+    if "drug2" not in block:
+        if given2:
+            msg = f"{context}block {number} gives {given2[0]} but no drug2"
+            raise PlateMapError(msg)
+        return _series_axis(block, context), None, None
+    if role not in {"sample", "positive_control"}:
+        msg = f"{context}block {number} is {role} but names drug2; a second drug belongs to samples"
+        raise PlateMapError(msg)
+    if _text(block.get("drug")) is None:
+        msg = f"{context}block {number} names drug2 {block['drug2']!r} but no drug (drug 1)"
+        raise PlateMapError(msg)
+    if _text(block.get("drug")) == _text(block.get("drug2")):
+        msg = f"{context}block {number}: drug and drug2 are both {block['drug']!r}"
+        raise PlateMapError(msg)
+    if not given2 and role == "sample":
+        msg = (
+            f"{context}block {number} names drug2 but no dose of it: give concentration2, "
+            "top_dose2 + dilution2, or doses2"
+        )
+        raise PlateMapError(msg)
+    if "dilution2" in block and "top_dose2" not in block:
+        msg = f"{context}block {number}: dilution2 needs a top_dose2"
+        raise PlateMapError(msg)
+    dose1_keys = set(_DOSE2_KEYS.values())
+    block2 = {k: v for k, v in block.items() if k not in dose1_keys}
+    block2.update({_DOSE2_KEYS[key]: block[key] for key in given2})
+    if _has_series(block):
+        axis = _series_axis(block, context)
+        axis2 = None
+        if _has_series(block2):
+            axis2 = "rows" if axis == "columns" else "columns"
+        return axis, axis2, block2
+    if "dilution" in block:
+        msg = f"{context}block {number}: dilution needs a top_dose (or doses)"
+        raise PlateMapError(msg)
+    # drug 1 has one dose: top_column / top_row / direction belong to drug 2's series
+    return None, _series_axis(block2, context), block2
 
 
 def _block_doses(

@@ -37,9 +37,10 @@ Keys (case, spaces and underscores ignored): ``block`` (``block_id``,
 ``PairIndex``), ``drug1`` (``drug_row``) and ``drug2`` (``drug_col``), each
 with an optional unit in parentheses; ``unit`` (``ConcUnit``, ``conc_unit``)
 for both drugs, ``unit1``/``unit2`` (``conc_unit1``, ``conc_r_unit``, ...)
-for one; ``replicate``.  Other keys (``cell line: ...``, ``date: ...``) are
-ignored.  SynergyFinder's matrix format (``Drug1:``, ``Drug2:``,
-``ConcUnit:`` above each matrix) is read as is.
+for one; ``replicate``; ``cell line`` (``cell_line_name``), the block's
+cell line.  Other keys (``date: ...``) are ignored.  SynergyFinder's matrix
+format (``Drug1:``, ``Drug2:``, ``ConcUnit:`` above each matrix) is read as
+is.
 
 Which block a grid belongs to:
 
@@ -65,8 +66,9 @@ Long table
 SynergyFinder's columns ``block_id, drug1, drug2, conc1, conc2, response,
 conc_unit`` (or ``conc_unit1``/``conc_unit2``), also in the older spelling
 ``PairIndex, Drug1, Drug2, Conc1, Conc2, Response, ConcUnit`` and the
-``drug_row``/``drug_col``/``conc_r``/``conc_c`` variants.  Replicates are
-rows that repeat a block and dose pair.
+``drug_row``/``drug_col``/``conc_r``/``conc_c`` variants; an optional
+``cell_line`` (``cell_line_name``) column gives each block's cell line.
+Replicates are rows that repeat a block and dose pair.
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ _LAYOUT_KEYS: dict[str, str] = {
     "conccolunit": "unit2",
     "replicate": "replicate",
     "rep": "replicate",
+    "cellline": "cell_line",
+    "celllinename": "cell_line",
 }
 
 #: Long-table columns: canonical name -> accepted normalised spellings.
@@ -138,6 +142,7 @@ _TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "conc_unit1": ("concunit1", "concrunit", "concrowunit", "unit1"),
     "conc_unit2": ("concunit2", "conccunit", "conccolunit", "unit2"),
     "response_type": ("responsetype",),
+    "cell_line": ("cellline", "celllinename"),
 }
 _REQUIRED = ("block_id", "drug1", "drug2", "conc1", "conc2", "response")
 
@@ -244,6 +249,8 @@ class _Block:
     drug1: str | None = None
     drug2: str | None = None
     named_at: str = ""
+    cell_line: str | None = None
+    cell_line_at: str = ""
 
 
 def _metadata(row: list[Cell]) -> list[tuple[str, str, int]]:
@@ -590,6 +597,19 @@ def _assign_blocks(grids: list[_Grid]) -> list[_Block]:
                     "start each block with a 'block: <id>' line"
                 )
                 raise FileFormatError(msg)
+        line = _one(grid, "cell_line")
+        if line is not None and line.value:
+            here = _at(grid.sheet, line.row, line.col)
+            if block.cell_line is None:
+                block.cell_line, block.cell_line_at = line.value, here
+            elif block.cell_line != line.value:
+                label = f" ({block.block_id})" if block.block_id else ""
+                msg = (
+                    f"{here}cell line {line.value!r} contradicts {block.cell_line!r} at "
+                    f"{block.cell_line_at.removesuffix(': ')}, the same block{label}; "
+                    "start each block with a 'block: <id>' line"
+                )
+                raise FileFormatError(msg)
         block.grids.append(grid)
         previous = (grid.sheet, block)
     used = {b.block_id for b in blocks if b.block_id is not None}
@@ -662,6 +682,7 @@ def _layout_frame(blocks: list[_Block], default_unit: str | None) -> pd.DataFram
                         "block_id": block.block_id,
                         "drug1": block.drug1 or "drug1",
                         "drug2": block.drug2 or "drug2",
+                        "cell_line": block.cell_line or "",
                         "conc1": np.repeat(all1, all2.size),
                         "conc2": np.tile(all2, all1.size),
                         "response": full.ravel(),
@@ -839,6 +860,9 @@ def _table_frame(
         return cell_text(_cell(header_row, columns[name]))
 
     data: dict[str, Sequence[object]] = {}
+    if "cell_line" in columns:
+        j = columns["cell_line"]
+        data["cell_line"] = [cell_text(_cell(rows[r], j)).strip() for r in body]
     for name in ("block_id", "drug1", "drug2"):
         j = columns[name]
         texts = []
@@ -877,8 +901,10 @@ def _table_frame(
             converted[at] = molar(values[at], unit)
         data[f"conc{axis}"] = converted.tolist()
     frame = pd.DataFrame(data)
-    # one drug pair per block
-    for name in ("drug1", "drug2"):
+    # one drug pair (and cell line) per block
+    for name in ("drug1", "drug2", "cell_line"):
+        if name not in columns:
+            continue
         first = frame.groupby("block_id", sort=False)[name].transform("first")
         differs = np.flatnonzero((frame[name] != first).to_numpy())
         if differs.size:

@@ -128,6 +128,13 @@ def refit_surface(
         )
     else:
         combo = response[:, :, 1:, 1:]  # (B, K, nr, nc)
+        counts = np.sum(~np.isnan(combo), axis=1)
+        if k_count > 1 and counts.min() == counts.max():
+            # equal replicate numbers: least squares on the well means has the same
+            # optimum as on every replicate (the within-well sum of squares is a
+            # constant), with K times fewer points to fit
+            combo = _replicate_mean(combo)[:, None]
+            k_count = 1
         x_rows = np.broadcast_to(conc2[:, None, None, 1:], (b_count, nr, k_count, nc))
         x_rows = x_rows.reshape(b_count * nr, -1)
         y_rows = combo.transpose(0, 2, 1, 3) - zero_rows[:, 1:, None, None]

@@ -15,7 +15,7 @@ one matrix or a screen of thousands:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -45,6 +45,21 @@ class DoseMatrices:
     response : ndarray of shape (B, K, R, C)
         Percent inhibition of each replicate (K), NaN where a well is
         missing or a block has fewer replicates.
+    cell_line : tuple of str, optional
+        Cell line of each block (B); ``""`` where unknown, which is the
+        default for every block.
+
+    Raises
+    ------
+    ValueError
+        If `cell_line` is given with a length other than the number of blocks.
+
+    Examples
+    --------
+    >>> m = DoseMatrices(("b1",), ("A",), ("B",), np.zeros((1, 2)), np.zeros((1, 2)),
+    ...                  np.zeros((1, 1, 2, 2)))
+    >>> m.cell_line
+    ('',)
     """
 
     block_ids: tuple[str, ...]
@@ -53,6 +68,17 @@ class DoseMatrices:
     conc1: np.ndarray
     conc2: np.ndarray
     response: np.ndarray
+    cell_line: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        n = len(self.block_ids)
+        lines = tuple(str(line) for line in self.cell_line)
+        if not lines and n:
+            lines = ("",) * n
+        if len(lines) != n:
+            msg = f"cell_line has {len(lines)} entries but there are {n} blocks"
+            raise ValueError(msg)
+        object.__setattr__(self, "cell_line", lines)
 
     def __len__(self) -> int:
         return len(self.block_ids)
@@ -80,6 +106,7 @@ class DoseMatrices:
             conc1=self.conc1[index],
             conc2=self.conc2[index],
             response=self.response[index],
+            cell_line=tuple(self.cell_line[i] for i in index),
         )
 
 
@@ -93,6 +120,7 @@ def matrices_from_frame(
     conc1: str = "conc1",
     conc2: str = "conc2",
     response: str = "response",
+    cell_line: str = "cell_line",
     conc_unit: str | None = "conc_unit",
     default_unit: str | None = None,
     source: str = "table",
@@ -106,6 +134,11 @@ def matrices_from_frame(
         concentrations, the response.
     kind : {"inhibition", "viability"}
         What the response column holds, in percent; explicit, never guessed.
+    cell_line : str
+        Optional column with the cell line of each row; when the table has
+        no such column, ``cell_line_name`` (SynergyFinder's name) is used if
+        present, else every block's cell line is ``""``.  All rows of a
+        block must name the same cell line.
     conc_unit : str, optional
         Column with the concentration unit (``conc_unit`` as SynergyFinder
         writes it; ``conc_unit1``/``conc_unit2`` are used when present).
@@ -119,7 +152,8 @@ def matrices_from_frame(
     InputError
         Naming the row: a missing column, a non-numeric or negative
         concentration or response, an unknown unit, a block without its
-        control or monotherapy wells.
+        control or monotherapy wells; naming the block: a block whose rows
+        name different cell lines.
 
     Examples
     --------
@@ -148,6 +182,23 @@ def matrices_from_frame(
             "drug2": frame[drug2].astype(str),
         }
     )
+    line_column = next((c for c in (cell_line, "cell_line_name") if c in frame.columns), None)
+    if line_column is None:
+        work["line"] = ""
+    else:
+        lines = frame[line_column]
+        work["line"] = lines.astype(object).where(lines.notna(), "").astype(str).str.strip()
+        mixed = work.groupby("block", sort=False)["line"].nunique()
+        mixed = mixed[mixed > 1]
+        if len(mixed):
+            bad_block = str(mixed.index[0])
+            names = sorted(work.loc[work["block"] == bad_block, "line"].unique())
+            msg = (
+                f"{source}: block {bad_block} mixes cell lines "
+                f"{', '.join(repr(n) for n in names)} (column {line_column!r}); "
+                "a block is one drug pair on one cell line"
+            )
+            raise InputError(msg)
     for name, column in (("c1", conc1), ("c2", conc2), ("y", response)):
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = np.flatnonzero(values.isna().to_numpy() & frame[column].notna().to_numpy())
@@ -199,7 +250,7 @@ def matrices_from_frame(
     c1 = np.full((n, rows), np.nan)
     c2 = np.full((n, cols), np.nan)
     y = np.full((n, reps, rows, cols), np.nan)
-    ids, d1, d2 = [], [], []
+    ids, d1, d2, lines_out = [], [], [], []
     for b, (block_id, g) in enumerate(groups):
         u1 = np.unique(g["c1"].to_numpy())
         u2 = np.unique(g["c2"].to_numpy())
@@ -221,6 +272,13 @@ def matrices_from_frame(
         ids.append(str(block_id))
         d1.append(str(g["drug1"].iloc[0]))
         d2.append(str(g["drug2"].iloc[0]))
+        lines_out.append(str(g["line"].iloc[0]))
     return DoseMatrices(
-        block_ids=tuple(ids), drug1=tuple(d1), drug2=tuple(d2), conc1=c1, conc2=c2, response=y
+        block_ids=tuple(ids),
+        drug1=tuple(d1),
+        drug2=tuple(d2),
+        conc1=c1,
+        conc2=c2,
+        response=y,
+        cell_line=tuple(lines_out),
     )

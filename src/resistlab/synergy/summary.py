@@ -147,11 +147,13 @@ class SynergyBootstrap:
 
 
 def resample_replicates(m: DoseMatrices, n_boot: int, rng: np.random.Generator) -> DoseMatrices:
-    """Stack `n_boot` resamples of every block: each well's replicate mean of a resample.
+    """Stack `n_boot` resamples of every block: each well's replicates drawn with replacement.
 
-    Wells with a single replicate keep their value, so the bootstrap then
-    reflects only the replicated wells' uncertainty. Returns B * n_boot
-    blocks, block-major (all resamples of block 0 first).
+    A well keeps its number of replicates, so a model that fits every
+    replicate as a point (Loewe and ZIP's single-agent curves) sees a
+    resample as it saw the data; a well with one replicate keeps its value,
+    and the bootstrap then reflects only the replicated wells' uncertainty.
+    Returns B * n_boot blocks, block-major (all resamples of block 0 first).
     """
     b, k, r, c = m.response.shape
     present = ~np.isnan(m.response)
@@ -165,11 +167,7 @@ def resample_replicates(m: DoseMatrices, n_boot: int, rng: np.random.Generator) 
         np.broadcast_to(values[:, None], (b, n_boot, k, r, c)), index, axis=2
     )
     keep = np.arange(k)[None, None, :, None, None] < counts[:, None, None, :, :]
-    with np.errstate(invalid="ignore"):
-        mean = (
-            np.where(keep, picked, 0.0).sum(axis=2) / np.where(counts > 0, counts, np.nan)[:, None]
-        )
-    response = mean.reshape(b * n_boot, 1, r, c)
+    response = np.where(keep, picked, np.nan).reshape(b * n_boot, k, r, c)
     repeat = np.repeat(np.arange(b), n_boot)
     return DoseMatrices(
         block_ids=tuple(f"{m.block_ids[i]}#{j}" for i in range(b) for j in range(n_boot)),
@@ -178,6 +176,7 @@ def resample_replicates(m: DoseMatrices, n_boot: int, rng: np.random.Generator) 
         conc1=m.conc1[repeat],
         conc2=m.conc2[repeat],
         response=response,
+        cell_line=tuple(m.cell_line[i] for i in repeat),
     )
 
 
