@@ -21,6 +21,18 @@ read straight into synergy dose matrices::
 
     matrices = read_combination_plates(["run1.txt", "run2.txt"], "combo_map.yaml")
 
+RNA-seq inputs become the pandas tables `resistlab.rnaseq` takes: a genes x
+samples ``int64`` count matrix from featureCounts output or a plain table
+(`read_counts`), the design from a sample sheet (`read_sample_sheet`), and
+Salmon quantifications summarised to genes as tximport does (`read_salmon`,
+`read_tx2gene`, returning a `Tximport`)::
+
+    from resistlab.io import read_counts, read_salmon, read_sample_sheet
+
+    counts = read_counts("featureCounts.txt")
+    design = read_sample_sheet("samples.csv", samples=counts.columns, required=["condition"])
+    txi = read_salmon({"P1": "salmon/P1", "R1": "salmon/R1"}, "tx2gene.tsv")
+
 Every reader checks its input and raises `resistlab.errors.FileFormatError`,
 `~resistlab.errors.PlateMapError` or `~resistlab.errors.UnitError` with the
 file, row and well in the message.
@@ -36,6 +48,7 @@ from resistlab.io._assay import (
 )
 from resistlab.io._cells import READ_MARKERS
 from resistlab.io.combination_plates import read_combination_plates
+from resistlab.io.counts import SPECIAL_COUNT_ROWS, read_counts, read_sample_sheet
 from resistlab.io.gdsc import read_gdsc_raw
 from resistlab.io.plate_map import (
     MAP_COLUMNS,
@@ -46,23 +59,31 @@ from resistlab.io.plate_map import (
     read_plate_map,
 )
 from resistlab.io.plate_reader import PlateBlock, PlateExport, read_long_table, read_plate
+from resistlab.io.tximport import QUANT_COLUMNS, Tximport, read_salmon, read_tx2gene
 
 __all__ = [
     "ASSAY_COLUMNS",
     "MAP_COLUMNS",
     "PAIR_COLUMNS",
     "PLATE_METADATA_KEYS",
+    "QUANT_COLUMNS",
     "READ_MARKERS",
     "ROLES",
+    "SPECIAL_COUNT_ROWS",
     "PlateBlock",
     "PlateExport",
     "PlateMap",
+    "Tximport",
     "assemble_plate",
     "empty_assay_table",
     "read_combination_plates",
+    "read_counts",
     "read_gdsc_raw",
     "read_long_table",
     "read_plate",
     "read_plate_map",
     "read_plate_table",
+    "read_salmon",
+    "read_sample_sheet",
+    "read_tx2gene",
 ]
