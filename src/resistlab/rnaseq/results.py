@@ -30,7 +30,7 @@ from scipy import stats
 
 from resistlab.errors import InputError
 from resistlab.rnaseq._glm import LOG2E
-from resistlab.rnaseq._rcompat import filtered_p, lowess, p_adjust_bh
+from resistlab.rnaseq._rcompat import filtered_p, lowess, p_adjust_bh, quantile7, r_seq
 
 if TYPE_CHECKING:
     from resistlab.rnaseq.deseq import DESeqFit
@@ -108,7 +108,7 @@ def independent_filtering(
     """
     lower = float(np.mean(base_mean == 0))
     upper = 0.95 if lower < 0.95 else 1.0
-    theta = np.linspace(lower, upper, 50)
+    theta = r_seq(lower, upper, 50)
     padj_all = filtered_p(base_mean, pvalue, theta)
     with np.errstate(invalid="ignore"):
         num_rej = np.sum(padj_all < alpha, axis=0).astype(float)
@@ -121,7 +121,7 @@ def independent_filtering(
         thresh = fitted.max() - np.sqrt(np.mean(residual**2))
         above = np.flatnonzero(num_rej > thresh)
         j = int(above[0]) if above.size else 0
-    cutoffs = np.quantile(base_mean, theta)
+    cutoffs = quantile7(base_mean, theta)
     rejections = pd.DataFrame({"theta": theta, "numRej": num_rej, "lowess": fitted})
     return padj_all[:, j], float(cutoffs[j]), float(theta[j]), rejections
 
