@@ -28,6 +28,8 @@ bench: $(STAMP)  ## speed against named peers (scipy curve_fit loop, thunor)
 	$(BIN)/python benchmarks/bench_fit.py
 	$(BIN)/python benchmarks/bench_simulate.py
 	$(BIN)/python benchmarks/bench_synergy.py
+	$(BIN)/python benchmarks/bench_rnaseq.py
+	$(BIN)/python benchmarks/bench_pathways.py
 
 lock:  ## re-resolve requirements.lock (needs uv)
 	uv pip compile pyproject.toml --extra dev --extra bench --universal \
