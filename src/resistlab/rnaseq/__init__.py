@@ -42,6 +42,7 @@ from resistlab.rnaseq.progeny import (
     sample_activity,
 )
 from resistlab.rnaseq.results import DEResults
+from resistlab.rnaseq.shrink import ShrunkenLFC, shrink_lfc
 from resistlab.rnaseq.transform import variance_stabilizing_transformation
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "OraResult",
     "PathwayActivity",
     "SampleActivity",
+    "ShrunkenLFC",
     "as_gene_sets",
     "benjamini_hochberg",
     "deseq",
@@ -71,6 +73,7 @@ __all__ = [
     "progeny_model",
     "resistance_signatures",
     "sample_activity",
+    "shrink_lfc",
     "size_factors",
     "strip_version",
     "symbol_table",

@@ -338,7 +338,11 @@ def fit_betas(
                     big_x[j, r] = x[j, r] * sw
                 big_z[j] = z[j] * sw
             q, r_mat = np.linalg.qr(big_x)
-            beta = np.linalg.solve(r_mat, q.T @ big_z)
+            qtz = np.zeros(p)
+            for r in range(p):
+                for j in range(n_samples + p):
+                    qtz[r] += q[j, r] * big_z[j]
+            beta = np.linalg.solve(r_mat, qtz)
             too_large = False
             for r in range(p):
                 if abs(beta[r]) > _LARGE_BETA:
