@@ -4,12 +4,13 @@
 # variance-stabilising transformation).
 #
 #   Rscript tests/reference/deseq2_references.R [path/to/shared/reference/rnaseq]
+#   (DESEQ2_OUT=dir writes elsewhere; DESEQ2_SHARED=1 also regenerates the shared references)
 #
 # Needs R with DESeq2 (Debian: apt-get install r-base-core r-bioc-deseq2).
 suppressMessages(library(DESeq2))
 args <- commandArgs(trailingOnly = TRUE)
 shared <- if (length(args) > 0) args[1] else "../shared/reference/rnaseq"
-out <- "tests/data/rnaseq/deseq2"
+out <- Sys.getenv("DESEQ2_OUT", "tests/data/rnaseq/deseq2")
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
 
 write_fit <- function(dds, res, prefix) {
@@ -84,3 +85,25 @@ vsd <- varianceStabilizingTransformation(dds, blind = TRUE)
 write.csv(signif(as.data.frame(assay(vsd)[1:2000, ]), 10), gzfile(file.path(out, "pasilla_vst_blind.csv.gz")))
 
 writeLines(capture.output(sessionInfo()), file.path(out, "sessionInfo.txt"))
+
+# 7. the team's shared references (../shared/reference/rnaseq/deseq2_1.38.3), regenerated into
+#    tests/data/rnaseq/deseq2/shared/ when DESEQ2_SHARED=1 (not committed: ../shared holds them)
+if (Sys.getenv("DESEQ2_SHARED") == "1") {
+  sdir <- file.path(out, "shared")
+  dir.create(sdir, showWarnings = FALSE)
+  shared_fit <- function(cts, meta, design, contrast, prefix, gz_res, gz_disp) {
+    dds <- DESeq(DESeqDataSetFromMatrix(cts, meta, design), quiet = TRUE)
+    res <- results(dds, contrast = contrast)
+    con <- function(name, gz) if (gz) gzfile(file.path(sdir, paste0(name, ".gz"))) else file.path(sdir, name)
+    write.csv(as.data.frame(res), con(paste0(prefix, "_R_res.csv"), gz_res))
+    write.csv(data.frame(size_factor = sizeFactors(dds)), file.path(sdir, paste0(prefix, "_R_sf.csv")))
+    write.csv(data.frame(disp = dispersions(dds), row.names = rownames(dds)), con(paste0(prefix, "_R_disp.csv"), gz_disp))
+  }
+  shared_fit(pasilla, pmeta, ~ type + condition, c("condition", "treated", "untreated"), "pasilla", TRUE, FALSE)
+  syn_all <- as.matrix(read.csv(file.path(shared, "synthetic/syn60k_12_counts.csv.gz"), row.names = 1))
+  syn_meta <- read.csv(file.path(shared, "synthetic/syn60k_12_metadata.csv"), row.names = 1, stringsAsFactors = TRUE)
+  shared_fit(syn_all, syn_meta, ~ condition, c("condition", "B", "A"), "syn60k_12", TRUE, TRUE)
+  pyd <- t(as.matrix(read.csv(file.path(shared, "pydeseq2_testdata/datasets/synthetic/test_counts.csv"), row.names = 1)))
+  pyd_meta <- read.csv(file.path(shared, "pydeseq2_testdata/datasets/synthetic/test_metadata.csv"), row.names = 1, stringsAsFactors = TRUE)
+  shared_fit(t(pyd), pyd_meta, ~ condition, c("condition", "B", "A"), "pydeseq2_synth", FALSE, FALSE)
+}

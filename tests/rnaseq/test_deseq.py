@@ -318,3 +318,39 @@ def test_no_replicates_is_an_analysis_error() -> None:
     meta["condition"] = list("wxyz")
     with pytest.raises(AnalysisError, match="no replicates"):
         deseq(counts, meta)
+
+
+@pytest.mark.slow
+@pytest.mark.reference
+def test_r_script_regenerates_every_reference(reference_dir: Path, tmp_path: Path) -> None:
+    """tests/reference/deseq2_references.R reproduces the shared and the local references."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript not on PATH (Debian: apt-get install r-base-core r-bioc-deseq2)")
+    check = subprocess.run(["Rscript", "-e", "library(DESeq2)"], capture_output=True, check=False)
+    if check.returncode != 0:
+        pytest.skip("R package DESeq2 not installed (Debian: r-bioc-deseq2)")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DESEQ2_OUT": str(tmp_path), "DESEQ2_SHARED": "1"}
+    subprocess.run(
+        ["Rscript", "tests/reference/deseq2_references.R", str(reference_dir / "rnaseq")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    shared = reference_dir / "rnaseq" / "deseq2_1.38.3"
+    pairs = [(shared / f.name, f) for f in (tmp_path / "shared").iterdir()]
+    pairs += [(DATA / f.name, f) for f in tmp_path.glob("*.csv*")]
+    assert len(pairs) >= 9 + 15
+    for stored, made in pairs:
+        a = pd.read_csv(stored, index_col=0)
+        b = pd.read_csv(made, index_col=0)
+        assert a.shape == b.shape, stored.name
+        numeric = a.select_dtypes("number").columns
+        np.testing.assert_allclose(
+            a[numeric].to_numpy(float), b[numeric].to_numpy(float), rtol=1e-9, err_msg=stored.name
+        )
