@@ -6,6 +6,7 @@ from resistlab.cli import (  # noqa: F401  (commands register on `app`)
     campaign_cmd,
     demo_cmd,
     fit_cmd,
+    rnaseq_cmd,
     synergy_cmd,
 )
 from resistlab.cli._app import app

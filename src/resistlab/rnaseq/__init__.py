@@ -41,6 +41,7 @@ from resistlab.rnaseq.progeny import (
     progeny_model,
     sample_activity,
 )
+from resistlab.rnaseq.qc import CountQC, QCWarning, count_qc
 from resistlab.rnaseq.results import DEResults
 from resistlab.rnaseq.shrink import ShrunkenLFC, shrink_lfc
 from resistlab.rnaseq.transform import variance_stabilizing_transformation
@@ -49,6 +50,7 @@ __all__ = [
     "COLLECTIONS",
     "HALLMARK_URL",
     "PROGENY_PATHWAYS",
+    "CountQC",
     "DEResults",
     "DESeqFit",
     "Design",
@@ -57,10 +59,12 @@ __all__ = [
     "GseaResult",
     "OraResult",
     "PathwayActivity",
+    "QCWarning",
     "SampleActivity",
     "ShrunkenLFC",
     "as_gene_sets",
     "benjamini_hochberg",
+    "count_qc",
     "deseq",
     "design_matrix",
     "download_hallmark",
