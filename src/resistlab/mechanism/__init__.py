@@ -1,0 +1,55 @@
+"""Mechanisms of resistance: the shipped knowledge base of FAK-inhibitor resistance.
+
+The knowledge is data (``resistlab/mechanism/data/*.yaml``, each validated against a JSON
+Schema in ``data/schema/``): mechanisms with CIViC-style evidence and their markers, drugs,
+combinations, approvals, published IC50s, canonical targets with synonyms, and references
+whose ``verified`` flag says whether the fact was read in a primary text::
+
+    from resistlab.mechanism import load_knowledge
+
+    kb = load_knowledge()
+    kb.resolve_target("p-STAT3 Tyr705")  # 'pSTAT3_Y705'
+    kb.markers_for("HER2")  # markers whose entity is ERBB2
+"""
+
+from __future__ import annotations
+
+from resistlab.mechanism.knowledge import (
+    KNOWLEDGE_FILES,
+    Approval,
+    Combination,
+    Default,
+    Drug,
+    Fact,
+    Knowledge,
+    Marker,
+    Mechanism,
+    Mode,
+    PublishedIC50,
+    Reference,
+    Target,
+    TargetResolution,
+    load_knowledge,
+    read_knowledge,
+    validate,
+)
+
+__all__ = [
+    "KNOWLEDGE_FILES",
+    "Approval",
+    "Combination",
+    "Default",
+    "Drug",
+    "Fact",
+    "Knowledge",
+    "Marker",
+    "Mechanism",
+    "Mode",
+    "PublishedIC50",
+    "Reference",
+    "Target",
+    "TargetResolution",
+    "load_knowledge",
+    "read_knowledge",
+    "validate",
+]

@@ -1,0 +1,877 @@
+"""The FAK-resistance knowledge base: versioned data files, schema-validated, as frozen objects.
+
+The facts live in ``resistlab/mechanism/data/`` (``mechanisms.yaml``, ``drugs.yaml``,
+``targets.yaml``, ``references.yaml``), each checked against its JSON Schema in
+``data/schema/`` and then across files (every marker entity resolves to a target, every
+reference id exists, every combination names known drugs and mechanisms). Nothing about the
+biology is decided in code: this module only reads, checks and indexes.
+
+The schemas are standard JSON Schema (draft 2020-12). They are checked by the small validator
+below, which implements the keywords the schemas use and rejects any other keyword, so a
+schema can never be silently half-applied.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NoReturn
+
+import yaml
+
+from resistlab.errors import FileFormatError
+from resistlab.units import unit_factor
+
+__all__ = [
+    "KNOWLEDGE_FILES",
+    "Approval",
+    "Combination",
+    "Default",
+    "Drug",
+    "Fact",
+    "Knowledge",
+    "Marker",
+    "Mechanism",
+    "Mode",
+    "PublishedIC50",
+    "Reference",
+    "Target",
+    "TargetResolution",
+    "load_knowledge",
+    "read_knowledge",
+    "validate",
+]
+
+#: The data files of the knowledge base, each with a schema ``schema/<name>.schema.json``.
+KNOWLEDGE_FILES = ("references", "targets", "drugs", "mechanisms")
+
+
+# --------------------------------------------------------------------------------------------
+# Frozen records
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A literature or web source.
+
+    ``verified`` is carried over from the team's sourced draft: true only where the facts
+    drawn from the source were read in a primary or official text.
+    """
+
+    id: str
+    citation: str
+    pmid: str | None
+    pmcid: str | None
+    doi: str | None
+    url: str | None
+    verified: bool
+    draft_confidence: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A canonical evidence-table target (gene, phosphosite, pathway score, signature...)."""
+
+    id: str
+    kind: str
+    name: str
+    synonyms: tuple[str, ...]
+    gene: str | None
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One observation that bears on a mechanism, as it appears in the evidence table.
+
+    ``role`` is ``"supports"`` when observing `direction` in `comparison` argues for the
+    mechanism and ``"contradicts"`` when it argues against it. ``weight`` (0-1) is a
+    ResistLab default, not a published number.
+    """
+
+    mechanism: str
+    entity: str
+    assays: tuple[str, ...]
+    measurement: str
+    direction: str
+    comparison: str
+    role: str
+    evidence_level: str
+    weight: float
+    contexts: tuple[str, ...]
+    references: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A variant of a mechanism tied to a baseline state (RTK-high or RTK-low)."""
+
+    id: str
+    applies_to: str
+    description: str
+    comparison: str
+    entities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A mechanism of resistance with CIViC-style evidence and its markers.
+
+    ``counts_as_fak_inhibitor_resistance`` is false for findings where FAK drives
+    resistance to another drug (``fak_role == "driver_of_resistance_to_other_drugs"``),
+    such as FAK -> Wnt/beta-catenin under BRAF inhibition.
+    """
+
+    id: str
+    name: str
+    mechanism_class: str
+    resistance_to: tuple[str, ...]
+    fak_role: str
+    counts_as_fak_inhibitor_resistance: bool
+    relation: str
+    disease_context: str
+    evidence_type: str
+    evidence_level: str
+    evidence_direction: str
+    significance: str
+    contexts: tuple[str, ...]
+    confidence: str
+    references: tuple[str, ...]
+    summary: str
+    caveats: tuple[str, ...]
+    modes: tuple[Mode, ...]
+    combinations: tuple[str, ...]
+    markers: tuple[Marker, ...]
+
+    @property
+    def supporting(self) -> tuple[Marker, ...]:
+        """Markers whose observation argues for the mechanism."""
+        return tuple(m for m in self.markers if m.role == "supports")
+
+    @property
+    def contradicting(self) -> tuple[Marker, ...]:
+        """Markers whose observation argues against the mechanism."""
+        return tuple(m for m in self.markers if m.role == "contradicts")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A sourced statement with the draft's confidence tag."""
+
+    statement: str
+    references: tuple[str, ...]
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Drug:
+    """A drug, its molecular targets (target ids) and sourced facts."""
+
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    drug_class: str
+    targets: tuple[str, ...]
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class Combination:
+    """A drug combination proposed against one or more mechanisms."""
+
+    id: str
+    drugs: tuple[str, ...]
+    mechanisms: tuple[str, ...]
+    rationale: str
+    evidence_level: str
+    contexts: tuple[str, ...]
+    references: tuple[str, ...]
+    confidence: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A regulatory approval."""
+
+    id: str
+    drugs: tuple[str, ...]
+    agency: str
+    kind: str
+    date: str
+    product: str
+    indication: str
+    trial: str
+    references: tuple[str, ...]
+    confidence: str
+
+
+@dataclass(frozen=True)
+class PublishedIC50:
+    """A published potency value with its assay context.
+
+    ``value`` is in ``unit``; ``qualifier`` is ``"="``, ``"~"``, ``">"`` (a lower bound)
+    or ``"<"``. ``format`` is ``cell_free``, ``2D``, ``3D_matrigel``, ``3D_spheroid`` or
+    ``in_vivo``.
+    """
+
+    drug: str
+    measure: str
+    against: str | None
+    cell_line: str | None
+    format: str
+    readout: str
+    duration_h: float | None
+    qualifier: str
+    value: float
+    unit: str
+    references: tuple[str, ...]
+    confidence: str
+    note: str
+
+    @property
+    def value_molar(self) -> float:
+        """The value in molar."""
+        return self.value * unit_factor(self.unit)
+
+
+@dataclass(frozen=True)
+class Default:
+    """A number the software needs that no source publishes: clearly labelled as a default."""
+
+    name: str
+    value: float
+    unit: str
+    provenance: str
+    note: str
+
+
+@dataclass(frozen=True)
+class TargetResolution:
+    """Names resolved to canonical targets; names that matched nothing are kept in `unknown`."""
+
+    canonical: Mapping[str, str]
+    unknown: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The whole knowledge base, indexed. Build with `load_knowledge` or `read_knowledge`."""
+
+    version: int
+    mechanisms: tuple[Mechanism, ...]
+    drugs: tuple[Drug, ...]
+    combinations: tuple[Combination, ...]
+    approvals: tuple[Approval, ...]
+    published_ic50s: tuple[PublishedIC50, ...]
+    targets: Mapping[str, Target]
+    references: Mapping[str, Reference]
+    comparisons: Mapping[str, str]
+    defaults: Mapping[str, Default]
+    notation: Mapping[str, Mapping[str, str]] = dataclasses.field(repr=False)
+    _lookup: Mapping[str, str] = dataclasses.field(repr=False)
+
+    def resolve_target(self, name: str) -> str | None:
+        """Canonical target id of `name` (an id or synonym), or None when unknown.
+
+        Matching ignores case and punctuation and reads notation variants alike
+        (``phospho-`` = ``p``, ``Tyr705`` = ``Y705``).
+
+        Examples
+        --------
+        >>> kb = load_knowledge()
+        >>> kb.resolve_target("p-STAT3 Tyr705"), kb.resolve_target("HER2")
+        ('pSTAT3_Y705', 'ERBB2')
+        >>> kb.resolve_target("no such thing") is None
+        True
+        """
+        return self._lookup.get(_normalise(name, self.notation))
+
+    def resolve_targets(self, names: Iterable[str]) -> TargetResolution:
+        """Resolve many names at once, reporting those that matched nothing.
+
+        Examples
+        --------
+        >>> res = load_knowledge().resolve_targets(["neu", "pERK1/2", "XYZ1"])
+        >>> dict(res.canonical), res.unknown
+        ({'neu': 'ERBB2', 'pERK1/2': 'pERK'}, ('XYZ1',))
+        """
+        canonical: dict[str, str] = {}
+        unknown: list[str] = []
+        for name in names:
+            target = self.resolve_target(name)
+            if target is None:
+                if name not in unknown:
+                    unknown.append(name)
+            else:
+                canonical[name] = target
+        return TargetResolution(MappingProxyType(canonical), tuple(unknown))
+
+    def markers_for(self, target: str) -> tuple[Marker, ...]:
+        """Return the markers, across all mechanisms, whose entity is `target` (any synonym).
+
+        Examples
+        --------
+        >>> sorted({m.mechanism for m in load_knowledge().markers_for("pFAK Y397")})
+        ['rtk_bypass', 'wnt_beta_catenin']
+        """
+        canonical = self.resolve_target(target)
+        if canonical is None:
+            return ()
+        return tuple(m for mech in self.mechanisms for m in mech.markers if m.entity == canonical)
+
+    def mechanism(self, mechanism_id: str) -> Mechanism:
+        """Return the mechanism with id `mechanism_id`."""
+        for mech in self.mechanisms:
+            if mech.id == mechanism_id:
+                return mech
+        msg = f"unknown mechanism {mechanism_id!r}; known: {[m.id for m in self.mechanisms]}"
+        raise KeyError(msg)
+
+    def drug(self, name: str) -> Drug:
+        """Return the drug whose id, name or synonym is `name` (case-insensitive)."""
+        key = _normalise(name, self.notation)
+        for drug in self.drugs:
+            if key in {_normalise(n, self.notation) for n in (drug.id, drug.name, *drug.synonyms)}:
+                return drug
+        msg = f"unknown drug {name!r}; known: {[d.id for d in self.drugs]}"
+        raise KeyError(msg)
+
+    def fak_inhibitor_resistance_mechanisms(self) -> tuple[Mechanism, ...]:
+        """Return the mechanisms counted as resistance to FAK inhibitors."""
+        return tuple(m for m in self.mechanisms if m.counts_as_fak_inhibitor_resistance)
+
+    def combinations_for(self, mechanism_id: str) -> tuple[Combination, ...]:
+        """Return the combinations proposed against the mechanism `mechanism_id`."""
+        return tuple(c for c in self.combinations if mechanism_id in c.mechanisms)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def _data_dir() -> Path:
+    return Path(str(resources.files("resistlab.mechanism").joinpath("data")))
+
+
+@functools.cache
+def load_knowledge() -> Knowledge:
+    """Return the knowledge base shipped with ResistLab (read once, then cached).
+
+    Returns
+    -------
+    Knowledge
+
+    Raises
+    ------
+    FileFormatError
+        If a shipped file is malformed (names the file and field).
+
+    Examples
+    --------
+    >>> kb = load_knowledge()
+    >>> [m.id for m in kb.fak_inhibitor_resistance_mechanisms()][:2]
+    ['stat3_hyperactivation', 'rtk_bypass']
+    """
+    return read_knowledge(_data_dir())
+
+
+def read_knowledge(directory: str | Path) -> Knowledge:
+    """Read and check a knowledge base from `directory` (not cached).
+
+    Parameters
+    ----------
+    directory : str or Path
+        Folder holding ``references.yaml``, ``targets.yaml``, ``drugs.yaml`` and
+        ``mechanisms.yaml``. Schemas are always the shipped ones.
+
+    Returns
+    -------
+    Knowledge
+
+    Raises
+    ------
+    FileFormatError
+        If a file fails its schema or refers to an id that does not exist.
+    """
+    folder = Path(directory)
+    raw = {name: validate(folder / f"{name}.yaml") for name in KNOWLEDGE_FILES}
+    return _build(raw, {name: folder / f"{name}.yaml" for name in KNOWLEDGE_FILES})
+
+
+def validate(path: str | Path) -> dict[str, Any]:
+    """Parse one knowledge file and check it against its JSON Schema.
+
+    The schema is chosen by file name (``drugs.yaml`` -> ``schema/drugs.schema.json``).
+    Cross-file checks (unknown ids) are done by `read_knowledge`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``references``, ``targets``, ``drugs`` or ``mechanisms`` YAML file.
+
+    Returns
+    -------
+    dict
+        The parsed content.
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file and the field path, e.g. ``mechanisms[0].markers[2].direction``.
+
+    Examples
+    --------
+    >>> sorted(validate(_data_dir() / "references.yaml"))
+    ['references', 'version']
+    """
+    file = Path(path)
+    stem = file.name.split(".")[0]
+    if stem not in KNOWLEDGE_FILES:
+        msg = f"{file}: not a knowledge-base file; expected one of {list(KNOWLEDGE_FILES)}"
+        raise FileFormatError(msg)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        msg = f"{file}: cannot read YAML: {err}"
+        raise FileFormatError(msg) from err
+    schema = _schema(stem)
+    problem = _check(data, schema, "", schema)
+    if problem is not None:
+        where, message = problem
+        msg = f"{file}, field {where or '(top level)'}: {message}"
+        raise FileFormatError(msg)
+    return dict(data)
+
+
+@functools.cache
+def _schema(stem: str) -> dict[str, Any]:
+    text = (_data_dir() / "schema" / f"{stem}.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+# --------------------------------------------------------------------------------------------
+# A small JSON Schema (2020-12) validator for the keywords the shipped schemas use
+# --------------------------------------------------------------------------------------------
+
+_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description"})
+_TYPES: dict[str, Any] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
+}
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _check(value: Any, schema: Mapping[str, Any], path: str, root: Mapping[str, Any]) -> Any:
+    """Return ``(path, message)`` of the first violation, or None."""
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/$defs/"):
+            msg = f"unsupported $ref {ref!r}"
+            raise ValueError(msg)
+        return _check(value, root["$defs"][ref.removeprefix("#/$defs/")], path, root)
+    for keyword in schema:
+        if keyword not in _KEYWORDS and keyword not in _ANNOTATIONS:
+            msg = f"schema keyword {keyword!r} is not supported by resistlab's validator"
+            raise ValueError(msg)
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_TYPES[k](value) for k in kinds):
+            return path, f"expected {' or '.join(kinds)}, got {_describe(value)}"
+    if "enum" in schema and value not in schema["enum"]:
+        return path, f"{value!r} is not one of {schema['enum']}"
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            return path, "must not be empty"
+        if "pattern" in schema and re.search(schema["pattern"], value) is None:
+            return path, f"{value!r} does not match pattern {schema['pattern']!r}"
+    if _TYPES["number"](value):
+        if "minimum" in schema and value < schema["minimum"]:
+            return path, f"{value} is below the minimum {schema['minimum']}"
+        if "maximum" in schema and value > schema["maximum"]:
+            return path, f"{value} is above the maximum {schema['maximum']}"
+        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+            return path, f"{value} must be greater than {schema['exclusiveMinimum']}"
+    if isinstance(value, list):
+        return _check_array(value, schema, path, root)
+    if isinstance(value, dict):
+        return _check_object(value, schema, path, root)
+    return None
+
+
+def _check_array(value: list[Any], schema: Mapping[str, Any], path: str, root: Any) -> Any:
+    if len(value) < schema.get("minItems", 0):
+        return path, f"needs at least {schema['minItems']} item(s), got {len(value)}"
+    if schema.get("uniqueItems"):
+        seen: list[Any] = []
+        for i, item in enumerate(value):
+            if item in seen:
+                return _join(path, i), f"duplicate item {item!r}"
+            seen.append(item)
+    if "items" in schema:
+        for i, item in enumerate(value):
+            problem = _check(item, schema["items"], _join(path, i), root)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _check_object(value: dict[Any, Any], schema: Mapping[str, Any], path: str, root: Any) -> Any:
+    if len(value) < schema.get("minProperties", 0):
+        return path, f"needs at least {schema['minProperties']} entr(y/ies)"
+    for key in schema.get("required", ()):
+        if key not in value:
+            return _join(path, key), "required field is missing"
+    properties = schema.get("properties", {})
+    extra = schema.get("additionalProperties", True)
+    for key, item in value.items():
+        if not isinstance(key, str):
+            return path, f"key {key!r} must be a string"
+        if "propertyNames" in schema:
+            problem = _check(key, schema["propertyNames"], _join(path, key), root)
+            if problem is not None:
+                return problem[0], f"invalid key: {problem[1]}"
+        if key in properties:
+            sub = properties[key]
+        elif extra is False:
+            allowed = sorted(properties)
+            return _join(path, key), f"unknown field; allowed fields are {allowed}"
+        elif extra is True:
+            continue
+        else:
+            sub = extra
+        problem = _check(item, sub, _join(path, key), root)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _describe(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {value!r}"
+
+
+_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "minLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "items",
+        "minItems",
+        "uniqueItems",
+        "properties",
+        "required",
+        "additionalProperties",
+        "propertyNames",
+        "minProperties",
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Building the indexed, cross-checked Knowledge
+# --------------------------------------------------------------------------------------------
+
+
+def _normalise(name: str, notation: Mapping[str, Mapping[str, str]]) -> str:
+    text = name.casefold()
+    for char, spelled in notation.get("characters", {}).items():
+        text = text.replace(char.casefold(), spelled)
+    for prefix, short in notation.get("prefixes", {}).items():
+        text = re.sub(rf"(?<![a-z]){re.escape(prefix)}", short, text)
+    for residue, code in notation.get("residues", {}).items():
+        text = re.sub(rf"(?<![a-z]){re.escape(residue)}(?=\s*\d)", code, text)
+    return re.sub(r"[^0-9a-z]+", "", text)
+
+
+class _Checker:
+    """Raise FileFormatError naming the file and field for a dangling id."""
+
+    def __init__(self, files: Mapping[str, Path]) -> None:
+        self.files = files
+
+    def fail(self, stem: str, field: str, message: str) -> NoReturn:
+        msg = f"{self.files[stem]}, field {field}: {message}"
+        raise FileFormatError(msg)
+
+    def known(self, stem: str, field: str, value: str, known: Iterable[str], what: str) -> None:
+        pool = set(known)
+        if value not in pool:
+            self.fail(stem, field, f"unknown {what} {value!r}")
+
+
+def _targets(raw: Mapping[str, Any], check: _Checker) -> tuple[dict[str, Target], dict[str, str]]:
+    notation = raw["notation"]
+    targets: dict[str, Target] = {}
+    lookup: dict[str, str] = {}
+    for i, item in enumerate(raw["targets"]):
+        target = Target(
+            id=item["id"],
+            kind=item["kind"],
+            name=item["name"],
+            synonyms=tuple(item["synonyms"]),
+            gene=item.get("gene"),
+        )
+        if target.id in targets:
+            check.fail("targets", f"targets[{i}].id", f"duplicate target id {target.id!r}")
+        targets[target.id] = target
+        names = [("id", target.id)] + [(f"synonyms[{j}]", s) for j, s in enumerate(target.synonyms)]
+        for field, name in names:
+            key = _normalise(name, notation)
+            if not key:
+                check.fail("targets", f"targets[{i}].{field}", f"{name!r} has no letters or digits")
+            other = lookup.setdefault(key, target.id)
+            if other != target.id:
+                check.fail(
+                    "targets",
+                    f"targets[{i}].{field}",
+                    f"{name!r} also names target {other!r} once case and punctuation are ignored",
+                )
+    return targets, lookup
+
+
+def _check_refs(check: _Checker, stem: str, field: str, ids: Iterable[str], refs: Any) -> None:
+    for j, ref in enumerate(ids):
+        check.known(stem, f"{field}.references[{j}]", ref, refs, "reference id")
+
+
+def _build(raw: Mapping[str, dict[str, Any]], files: Mapping[str, Path]) -> Knowledge:
+    check = _Checker(files)
+    references = {
+        key: Reference(
+            id=key,
+            citation=item["citation"],
+            pmid=item.get("pmid"),
+            pmcid=item.get("pmcid"),
+            doi=item.get("doi"),
+            url=item.get("url"),
+            verified=item["verified"],
+            draft_confidence=item["draft_confidence"],
+            note=item.get("note", ""),
+        )
+        for key, item in raw["references"]["references"].items()
+    }
+    targets, lookup = _targets(raw["targets"], check)
+    notation = raw["targets"]["notation"]
+
+    def resolve(stem: str, field: str, name: str) -> str:
+        canonical = lookup.get(_normalise(name, notation))
+        if canonical is None:
+            check.fail(stem, field, f"{name!r} is not a target in targets.yaml")
+        return canonical
+
+    mech_raw = raw["mechanisms"]
+    drugs_raw = raw["drugs"]
+    drug_ids = [d["id"] for d in drugs_raw["drugs"]]
+    mech_ids = [m["id"] for m in mech_raw["mechanisms"]]
+    combo_ids = [c["id"] for c in drugs_raw.get("combinations", [])]
+    comparisons = mech_raw["comparisons"]
+
+    drugs = []
+    for i, d in enumerate(drugs_raw["drugs"]):
+        field = f"drugs[{i}]"
+        facts = []
+        for j, f in enumerate(d.get("facts", [])):
+            _check_refs(check, "drugs", f"{field}.facts[{j}]", f["references"], references)
+            facts.append(Fact(f["statement"], tuple(f["references"]), f["confidence"]))
+        drugs.append(
+            Drug(
+                id=d["id"],
+                name=d["name"],
+                synonyms=tuple(d["synonyms"]),
+                drug_class=d["drug_class"],
+                targets=tuple(
+                    resolve("drugs", f"{field}.targets[{j}]", t) for j, t in enumerate(d["targets"])
+                ),
+                facts=tuple(facts),
+            )
+        )
+
+    combinations = []
+    for i, c in enumerate(drugs_raw.get("combinations", [])):
+        field = f"combinations[{i}]"
+        for j, drug in enumerate(c["drugs"]):
+            check.known("drugs", f"{field}.drugs[{j}]", drug, drug_ids, "drug")
+        for j, mech in enumerate(c["mechanisms"]):
+            check.known("drugs", f"{field}.mechanisms[{j}]", mech, mech_ids, "mechanism")
+        _check_refs(check, "drugs", field, c["references"], references)
+        if resolve("drugs", f"{field}.id", c["id"]) != c["id"]:
+            check.fail("drugs", f"{field}.id", f"{c['id']!r} is a synonym, not a target id")
+        combinations.append(
+            Combination(
+                id=c["id"],
+                drugs=tuple(c["drugs"]),
+                mechanisms=tuple(c["mechanisms"]),
+                rationale=c["rationale"],
+                evidence_level=c["evidence_level"],
+                contexts=tuple(c["contexts"]),
+                references=tuple(c["references"]),
+                confidence=c["confidence"],
+                note=c.get("note", ""),
+            )
+        )
+
+    approvals = []
+    for i, a in enumerate(drugs_raw.get("approvals", [])):
+        for j, drug in enumerate(a["drugs"]):
+            check.known("drugs", f"approvals[{i}].drugs[{j}]", drug, drug_ids, "drug")
+        _check_refs(check, "drugs", f"approvals[{i}]", a["references"], references)
+        approvals.append(
+            Approval(
+                **{k: a[k] for k in ("id", "agency", "kind", "date", "product", "indication")},
+                drugs=tuple(a["drugs"]),
+                trial=a["trial"],
+                references=tuple(a["references"]),
+                confidence=a["confidence"],
+            )
+        )
+
+    ic50s = []
+    for i, p in enumerate(drugs_raw.get("published_ic50s", [])):
+        field = f"published_ic50s[{i}]"
+        check.known("drugs", f"{field}.drug", p["drug"], drug_ids, "drug")
+        _check_refs(check, "drugs", field, p["references"], references)
+        against = p["against"]
+        ic50s.append(
+            PublishedIC50(
+                drug=p["drug"],
+                measure=p["measure"],
+                against=None if against is None else resolve("drugs", f"{field}.against", against),
+                cell_line=p["cell_line"],
+                format=p["format"],
+                readout=p["readout"],
+                duration_h=None if p["duration_h"] is None else float(p["duration_h"]),
+                qualifier=p["qualifier"],
+                value=float(p["value"]),
+                unit=p["unit"],
+                references=tuple(p["references"]),
+                confidence=p["confidence"],
+                note=p.get("note", ""),
+            )
+        )
+
+    mechanisms = []
+    for i, m in enumerate(mech_raw["mechanisms"]):
+        field = f"mechanisms[{i}]"
+        if m["id"] in mech_ids[:i]:
+            check.fail("mechanisms", f"{field}.id", f"duplicate mechanism id {m['id']!r}")
+        for j, drug in enumerate(m["resistance_to"]):
+            check.known("mechanisms", f"{field}.resistance_to[{j}]", drug, drug_ids, "drug")
+        for j, combo in enumerate(m["combinations"]):
+            check.known("mechanisms", f"{field}.combinations[{j}]", combo, combo_ids, "combination")
+        _check_refs(check, "mechanisms", field, m["references"], references)
+        markers = []
+        for j, k in enumerate(m["markers"]):
+            mfield = f"{field}.markers[{j}]"
+            check.known(
+                "mechanisms", f"{mfield}.comparison", k["comparison"], comparisons, "comparison"
+            )
+            _check_refs(check, "mechanisms", mfield, k["references"], references)
+            markers.append(
+                Marker(
+                    mechanism=m["id"],
+                    entity=resolve("mechanisms", f"{mfield}.entity", k["entity"]),
+                    assays=tuple(k["assays"]),
+                    measurement=k["measurement"],
+                    direction=k["direction"],
+                    comparison=k["comparison"],
+                    role=k["role"],
+                    evidence_level=k["evidence_level"],
+                    weight=float(k["weight"]),
+                    contexts=tuple(k["contexts"]),
+                    references=tuple(k["references"]),
+                    note=k.get("note", ""),
+                )
+            )
+        modes = []
+        for j, mode in enumerate(m.get("modes", [])):
+            mofield = f"{field}.modes[{j}]"
+            check.known(
+                "mechanisms", f"{mofield}.comparison", mode["comparison"], comparisons, "comparison"
+            )
+            entities = tuple(
+                resolve("mechanisms", f"{mofield}.entities[{n}]", e)
+                for n, e in enumerate(mode["entities"])
+            )
+            modes.append(
+                Mode(
+                    mode["id"],
+                    mode["applies_to"],
+                    mode["description"],
+                    mode["comparison"],
+                    entities,
+                )
+            )
+        mechanisms.append(
+            Mechanism(
+                **{
+                    k: m[k]
+                    for k in (
+                        "id",
+                        "name",
+                        "mechanism_class",
+                        "fak_role",
+                        "counts_as_fak_inhibitor_resistance",
+                        "relation",
+                        "disease_context",
+                        "evidence_type",
+                        "evidence_level",
+                        "evidence_direction",
+                        "significance",
+                        "confidence",
+                        "summary",
+                    )
+                },
+                resistance_to=tuple(m["resistance_to"]),
+                contexts=tuple(m["contexts"]),
+                references=tuple(m["references"]),
+                caveats=tuple(m.get("caveats", [])),
+                modes=tuple(modes),
+                combinations=tuple(m["combinations"]),
+                markers=tuple(markers),
+            )
+        )
+
+    defaults = {
+        name: Default(name, float(d["value"]), d["unit"], d["provenance"], d["note"])
+        for name, d in mech_raw.get("defaults", {}).items()
+    }
+    return Knowledge(
+        version=int(mech_raw["version"]),
+        mechanisms=tuple(mechanisms),
+        drugs=tuple(drugs),
+        combinations=tuple(combinations),
+        approvals=tuple(approvals),
+        published_ic50s=tuple(ic50s),
+        targets=MappingProxyType(targets),
+        references=MappingProxyType(references),
+        comparisons=MappingProxyType(dict(comparisons)),
+        defaults=MappingProxyType(defaults),
+        notation=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in notation.items()}),
+        _lookup=MappingProxyType(lookup),
+    )
