@@ -33,6 +33,10 @@ Salmon quantifications summarised to genes as tximport does (`read_salmon`,
     design = read_sample_sheet("samples.csv", samples=counts.columns, required=["condition"])
     txi = read_salmon({"P1": "salmon/P1", "R1": "salmon/R1"}, "tx2gene.tsv")
 
+Western blot and protein-array densitometry (tidy tables, ImageJ Results,
+Image Lab and Image Studio exports, with a lanes sheet) read into one row per
+band with `read_densitometry`.
+
 Every reader checks its input and raises `resistlab.errors.FileFormatError`,
 `~resistlab.errors.PlateMapError` or `~resistlab.errors.UnitError` with the
 file, row and well in the message.
@@ -49,6 +53,11 @@ from resistlab.io._assay import (
 from resistlab.io._cells import READ_MARKERS
 from resistlab.io.combination_plates import read_combination_plates
 from resistlab.io.counts import SPECIAL_COUNT_ROWS, read_counts, read_sample_sheet
+from resistlab.io.densitometry import (
+    DENSITOMETRY_COLUMNS,
+    DENSITOMETRY_LAYOUTS,
+    read_densitometry,
+)
 from resistlab.io.gdsc import read_gdsc_raw
 from resistlab.io.plate_map import (
     MAP_COLUMNS,
@@ -63,6 +72,8 @@ from resistlab.io.tximport import QUANT_COLUMNS, Tximport, read_salmon, read_tx2
 
 __all__ = [
     "ASSAY_COLUMNS",
+    "DENSITOMETRY_COLUMNS",
+    "DENSITOMETRY_LAYOUTS",
     "MAP_COLUMNS",
     "PAIR_COLUMNS",
     "PLATE_METADATA_KEYS",
@@ -78,6 +89,7 @@ __all__ = [
     "empty_assay_table",
     "read_combination_plates",
     "read_counts",
+    "read_densitometry",
     "read_gdsc_raw",
     "read_long_table",
     "read_plate",

@@ -10,6 +10,10 @@ whose ``verified`` flag says whether the fact was read in a primary text::
     kb = load_knowledge()
     kb.resolve_target("p-STAT3 Tyr705")  # 'pSTAT3_Y705'
     kb.markers_for("HER2")  # markers whose entity is ERBB2
+
+`score_mechanisms` weighs an evidence table (DESIGN.md) against it: a transparent
+log-odds score per mechanism with its confidence, verdict, supporting, contradicting and
+missing evidence, next experiments and combinations.
 """
 
 from __future__ import annotations
@@ -33,8 +37,17 @@ from resistlab.mechanism.knowledge import (
     read_knowledge,
     validate,
 )
+from resistlab.mechanism.scoring import (
+    ASSAYS,
+    EVIDENCE_COLUMNS,
+    MechanismRanking,
+    baseline_rtk_status,
+    score_mechanisms,
+)
 
 __all__ = [
+    "ASSAYS",
+    "EVIDENCE_COLUMNS",
     "KNOWLEDGE_FILES",
     "Approval",
     "Combination",
@@ -44,12 +57,15 @@ __all__ = [
     "Knowledge",
     "Marker",
     "Mechanism",
+    "MechanismRanking",
     "Mode",
     "PublishedIC50",
     "Reference",
     "Target",
     "TargetResolution",
+    "baseline_rtk_status",
     "load_knowledge",
     "read_knowledge",
+    "score_mechanisms",
     "validate",
 ]
