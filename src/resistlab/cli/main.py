@@ -6,6 +6,7 @@ from resistlab.cli import (  # noqa: F401  (commands register on `app`)
     campaign_cmd,
     demo_cmd,
     fit_cmd,
+    mechanism_cmd,
     rnaseq_cmd,
     synergy_cmd,
 )
