@@ -6,9 +6,8 @@ The facts live in ``resistlab/mechanism/data/`` (``mechanisms.yaml``, ``drugs.ya
 reference id exists, every combination names known drugs and mechanisms). Nothing about the
 biology is decided in code: this module only reads, checks and indexes.
 
-The schemas are standard JSON Schema (draft 2020-12). They are checked by the small validator
-below, which implements the keywords the schemas use and rejects any other keyword, so a
-schema can never be silently half-applied.
+The schemas are standard JSON Schema (draft 2020-12), checked with ``jsonschema``; errors
+name the file and the field path (``mechanisms[0].markers[2].direction``).
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+import jsonschema
 import yaml
 
 from resistlab.errors import FileFormatError
@@ -447,7 +446,7 @@ def validate(path: str | Path) -> dict[str, Any]:
         msg = f"{file}: cannot read YAML: {err}"
         raise FileFormatError(msg) from err
     schema = _schema(stem)
-    problem = _check(data, schema, "", schema)
+    problem = _check(data, schema)
     if problem is not None:
         where, message = problem
         msg = f"{file}, field {where or '(top level)'}: {message}"
@@ -462,135 +461,29 @@ def _schema(stem: str) -> dict[str, Any]:
     return schema
 
 
-# --------------------------------------------------------------------------------------------
-# A small JSON Schema (2020-12) validator for the keywords the shipped schemas use
-# --------------------------------------------------------------------------------------------
-
-_ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "$comment", "title", "description"})
-_TYPES: dict[str, Any] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v),
-}
-
-
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
 
 
-def _check(value: Any, schema: Mapping[str, Any], path: str, root: Mapping[str, Any]) -> Any:
-    """Return ``(path, message)`` of the first violation, or None."""
-    if "$ref" in schema:
-        ref = schema["$ref"]
-        if not ref.startswith("#/$defs/"):
-            msg = f"unsupported $ref {ref!r}"
-            raise ValueError(msg)
-        return _check(value, root["$defs"][ref.removeprefix("#/$defs/")], path, root)
-    for keyword in schema:
-        if keyword not in _KEYWORDS and keyword not in _ANNOTATIONS:
-            msg = f"schema keyword {keyword!r} is not supported by resistlab's validator"
-            raise ValueError(msg)
-    if "type" in schema:
-        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_TYPES[k](value) for k in kinds):
-            return path, f"expected {' or '.join(kinds)}, got {_describe(value)}"
-    if "enum" in schema and value not in schema["enum"]:
-        return path, f"{value!r} is not one of {schema['enum']}"
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            return path, "must not be empty"
-        if "pattern" in schema and re.search(schema["pattern"], value) is None:
-            return path, f"{value!r} does not match pattern {schema['pattern']!r}"
-    if _TYPES["number"](value):
-        if "minimum" in schema and value < schema["minimum"]:
-            return path, f"{value} is below the minimum {schema['minimum']}"
-        if "maximum" in schema and value > schema["maximum"]:
-            return path, f"{value} is above the maximum {schema['maximum']}"
-        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-            return path, f"{value} must be greater than {schema['exclusiveMinimum']}"
-    if isinstance(value, list):
-        return _check_array(value, schema, path, root)
-    if isinstance(value, dict):
-        return _check_object(value, schema, path, root)
-    return None
-
-
-def _check_array(value: list[Any], schema: Mapping[str, Any], path: str, root: Any) -> Any:
-    if len(value) < schema.get("minItems", 0):
-        return path, f"needs at least {schema['minItems']} item(s), got {len(value)}"
-    if schema.get("uniqueItems"):
-        seen: list[Any] = []
-        for i, item in enumerate(value):
-            if item in seen:
-                return _join(path, i), f"duplicate item {item!r}"
-            seen.append(item)
-    if "items" in schema:
-        for i, item in enumerate(value):
-            problem = _check(item, schema["items"], _join(path, i), root)
-            if problem is not None:
-                return problem
-    return None
-
-
-def _check_object(value: dict[Any, Any], schema: Mapping[str, Any], path: str, root: Any) -> Any:
-    if len(value) < schema.get("minProperties", 0):
-        return path, f"needs at least {schema['minProperties']} entr(y/ies)"
-    for key in schema.get("required", ()):
-        if key not in value:
-            return _join(path, key), "required field is missing"
-    properties = schema.get("properties", {})
-    extra = schema.get("additionalProperties", True)
-    for key, item in value.items():
-        if not isinstance(key, str):
-            return path, f"key {key!r} must be a string"
-        if "propertyNames" in schema:
-            problem = _check(key, schema["propertyNames"], _join(path, key), root)
-            if problem is not None:
-                return problem[0], f"invalid key: {problem[1]}"
-        if key in properties:
-            sub = properties[key]
-        elif extra is False:
-            allowed = sorted(properties)
-            return _join(path, key), f"unknown field; allowed fields are {allowed}"
-        elif extra is True:
-            continue
-        else:
-            sub = extra
-        problem = _check(item, sub, _join(path, key), root)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _describe(value: Any) -> str:
-    return "null" if value is None else f"{type(value).__name__} {value!r}"
-
-
-_KEYWORDS = frozenset(
-    {
-        "type",
-        "enum",
-        "minLength",
-        "pattern",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "items",
-        "minItems",
-        "uniqueItems",
-        "properties",
-        "required",
-        "additionalProperties",
-        "propertyNames",
-        "minProperties",
-    }
-)
+def _check(value: Any, schema: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Return ``(field path, message)`` of the most relevant schema violation, or None."""
+    validator = jsonschema.Draft202012Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is None:
+        return None
+    path = ""
+    for key in error.absolute_path:
+        path = _join(path, key)
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return _join(path, missing[0]), "required field is missing"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        return _join(path, extra[0]), f"unknown field; allowed fields are {allowed}"
+    return path, error.message
 
 
 # --------------------------------------------------------------------------------------------
