@@ -213,7 +213,7 @@ def rnaseq(
     progeny.csv, evidence.csv and the figures.
     """
     try:
-        _run(
+        lines, warnings_out = run_rnaseq(
             counts,
             samples,
             output,
@@ -229,6 +229,11 @@ def rnaseq(
         )
     except ResistLabError as exc:
         fail(exc)
+        raise  # unreachable: fail exits
+    for line in lines:
+        out_console.print(line)
+    for line in warnings_out:
+        console.print(f"[yellow]{line}[/yellow]")
 
 
 def _default_contrast(sheet: pd.DataFrame, design: str) -> tuple[str, str, str]:
@@ -243,21 +248,25 @@ def _default_contrast(sheet: pd.DataFrame, design: str) -> tuple[str, str, str]:
     return factor[-1], levels[-1], levels[0]
 
 
-def _run(
+def run_rnaseq(
     counts: list[Path],
     sheet_path: Path,
     output: Path,
     *,
-    design: str,
-    contrast: tuple[str, str, str] | None,
-    reduced: str | None,
-    tx2gene: Path | None,
-    alpha: float,
-    gmt: list[Path],
-    permutations: int,
-    seed: int,
-    figures: bool,
-) -> None:
+    design: str = "~ condition",
+    contrast: tuple[str, str, str] | None = None,
+    reduced: str | None = None,
+    tx2gene: Path | None = None,
+    alpha: float = 0.1,
+    gmt: list[Path] | None = None,
+    permutations: int = 1000,
+    seed: int = 0,
+    figures: bool = True,
+) -> tuple[list[str], list[str]]:
+    """Run the whole RNA-seq analysis into `output`; return (summary lines, warnings).
+
+    The study report calls this too, so the command and the report write the same files.
+    """
     from resistlab.rnaseq import deseq, variance_stabilizing_transformation
     from resistlab.rnaseq.evidence import rnaseq_evidence
     from resistlab.rnaseq.qc import count_qc
@@ -291,7 +300,9 @@ def _run(
         qc = count_qc(inputs.counts, vst=vst, samples=inputs.samples, group=factor)
         update(5, total)
         symbols = _symbols(fit.genes)
-        tables = pathway_tables(res, symbols, permutations=permutations, seed=seed, gmt=gmt)
+        tables = pathway_tables(
+            res, symbols, permutations=permutations, seed=seed, gmt=list(gmt or [])
+        )
         update(6, total)
         levels = inputs.samples[factor].astype(str)
         groups = (
@@ -337,21 +348,22 @@ def _run(
                 figure.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
         written = len(rendered)
         update(total, total)
-    out_console.print(res.summary())
+    lines = [res.summary()]
     sizes = (
         "from transcript lengths"
         if fit.size_factors is None
         else ", ".join(f"{v:.3g}" for v in fit.size_factors)
     )
-    out_console.print(f"size factors: {sizes}; dispersion prior variance {fit.prior_var:.3g}")
+    lines.append(f"size factors: {sizes}; dispersion prior variance {fit.prior_var:.3g}")
+    warnings_out: list[str] = []
     outliers = qc.to_frame()
     flagged = outliers[outliers["outlier"]]
     for rec in flagged.itertuples():
-        console.print(f"[yellow]QC[/yellow]: sample {rec.sample}: {rec.outlier_reason}")
-    for note in skipped:
-        console.print(f"[yellow]skipped[/yellow]: {note}")
+        warnings_out.append(f"QC: sample {rec.sample}: {rec.outlier_reason}")
+    warnings_out += [f"skipped: {note}" for note in skipped]
     top = gsea[gsea["collection"] == "resistance"].sort_values("fdr").head(3)
     for rec in top.itertuples():
         fdr = f"< {1 / permutations:.1g}" if rec.fdr == 0 else f"{rec.fdr:.3g}"
-        out_console.print(f"GSEA {rec.term}: NES {rec.nes:+.2f}, FDR {fdr}")
-    out_console.print(f"wrote {output}/ (de.csv, evidence.csv, {written} figures)")
+        lines.append(f"GSEA {rec.term}: NES {rec.nes:+.2f}, FDR {fdr}")
+    lines.append(f"wrote {output}/ (de.csv, evidence.csv, {written} figures)")
+    return lines, warnings_out

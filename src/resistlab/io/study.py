@@ -162,6 +162,8 @@ def read_study(folder: str | Path) -> StudySpec:
         )
 
     def files_section(section: dict[str, Any], name: str) -> dict[str, Any]:
+        if not section:
+            return {}
         out = dict(section)
         out["exports"] = tuple(
             path(p, f"{name}.exports[{i}]") for i, p in enumerate(section.get("exports", []))

@@ -1,0 +1,340 @@
+"""Run every analysis a study folder supports and collect its results and evidence.
+
+`analyse_study` reads ``study.yaml`` (`resistlab.io.read_study`) and runs, for each section
+present: dose-response plates (IC50, fold resistance with CI, GR), the drug-holiday plates
+(fold of the holiday line against the line kept on drug), Western blot and phospho-RTK
+array densitometry, RNA-seq (DESeq2's method, pathways), combination plates (synergy), and
+hand-written evidence tables. Each section writes its tables and figures into its own
+folder of the output and contributes evidence rows; the mechanisms are then scored on the
+pooled evidence. `resistlab.report.study_html` renders the result.
+
+Input errors are not caught here: a study with a bad file stops with the file and field
+named, and `write_study_report` leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from resistlab.io.study import PlateFiles, StudySpec, read_study
+from resistlab.mechanism.scoring import EVIDENCE_COLUMNS, MechanismRanking, score_mechanisms
+
+__all__ = ["SectionResult", "StudyResult", "analyse_study", "write_study_report"]
+
+Progress = Callable[[str], None]
+_VEHICLE = {"vehicle", "dmso", "control", "none", "untreated", "0"}
+
+
+@dataclass
+class SectionResult:
+    """One assay's outcome: tables, figures (paths) and evidence rows."""
+
+    name: str
+    title: str
+    summary: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+    evidence: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StudyResult:
+    """The whole study: sections, pooled evidence, mechanism ranking, headline numbers."""
+
+    spec: StudySpec
+    sections: list[SectionResult]
+    evidence: pd.DataFrame
+    ranking: MechanismRanking
+    headline: dict[str, Any]
+
+
+def _plate_assay(plates: tuple[PlateFiles, ...]) -> pd.DataFrame:
+    from resistlab.io import read_plate_table
+
+    tables = []
+    for plate in plates:
+        table = read_plate_table(plate.export, plate.map)
+        many = table["plate"].nunique() > 1
+        table["plate"] = (plate.export.stem + "/" + table["plate"]) if many else plate.export.stem
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def _relative(path: Path, root: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(root))
+    return str(path)
+
+
+def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
+    from resistlab.report.plate_study import analyse_plates, write_plate_study
+
+    section = SectionResult("dose_response", "Sensitivity and fold resistance")
+    study = analyse_plates(_plate_assay(spec.plates), reference_line=spec.parental)
+    section.figures = [p for p in write_plate_study(study, out) if p.suffix == ".png"]
+    section.tables["curves"] = study.pooled.table
+    section.notes += list(study.notes)
+    rows = []
+    if study.fold is not None:
+        fold = study.fold[study.fold["cell_line"] == spec.resistant]
+        section.tables["fold_resistance"] = study.fold
+        for rec in fold.itertuples():
+            section.summary.append(
+                f"{rec.cell_line} is {rec.fold:.1f}x resistant to {rec.drug} "
+                f"(IC50 fold, 95 % CI {rec.fold_ci_low:.1f}-{rec.fold_ci_high:.1f}, "
+                f"p = {rec.p_value:.2g}) against {rec.reference_line}."
+            )
+            rows.append(
+                {
+                    "assay": "dose_response",
+                    "target": f"{rec.drug}_ic50",
+                    "comparison": "resistant_vs_parental",
+                    "log2_fold_change": rec.log2_fold,
+                    "p_value": rec.p_value,
+                    "se": rec.se_log2,
+                    "n": np.nan,
+                    "source": f"{_relative(out, out.parent)}/fold_resistance.csv "
+                    f"({', '.join(p.export.name for p in spec.plates)})",
+                }
+            )
+    if study.qc is not None:
+        section.tables["qc"] = study.qc.to_frame()
+    section.evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    return section
+
+
+def _drug_holiday(spec: StudySpec, out: Path) -> SectionResult:
+    from resistlab.report.plate_study import analyse_plates, write_plate_study
+
+    section = SectionResult("drug_holiday", "Drug holiday: is the resistance reversible?")
+    study = analyse_plates(_plate_assay(spec.holiday_plates), reference_line=spec.resistant)
+    section.figures = [p for p in write_plate_study(study, out) if p.suffix == ".png"]
+    rows = []
+    if study.fold is not None:
+        fold = study.fold[study.fold["cell_line"] == spec.holiday_line]
+        section.tables["fold_after_holiday"] = study.fold
+        for rec in fold.itertuples():
+            section.summary.append(
+                f"After the drug holiday the IC50 is {rec.fold:.2f}x that of the line kept on "
+                f"{rec.drug} (95 % CI {rec.fold_ci_low:.2f}-{rec.fold_ci_high:.2f})."
+            )
+            rows.append(
+                {
+                    "assay": "dose_response",
+                    "target": f"{rec.drug}_ic50",
+                    "comparison": "after_drug_holiday_vs_resistant",
+                    "log2_fold_change": rec.log2_fold,
+                    "p_value": rec.p_value,
+                    "se": rec.se_log2,
+                    "n": np.nan,
+                    "source": f"{_relative(out, out.parent)}/fold_resistance.csv",
+                }
+            )
+    section.evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    return section
+
+
+def _western(spec: StudySpec, out: Path) -> SectionResult:
+    from resistlab.imaging import compare_conditions, normalize_bands
+    from resistlab.io import read_densitometry
+
+    cfg = spec.western
+    section = SectionResult("western", "Western blots")
+    bands = read_densitometry(
+        list(cfg["exports"]), layout=cfg.get("layout"), lanes=cfg.get("lanes")
+    )
+    normalized = normalize_bands(bands, loading_control=cfg.get("loading_control", "GAPDH"))
+    out.mkdir(parents=True, exist_ok=True)
+    section.tables["bands"] = normalized
+    frames = []
+    treated = normalized.get("treatment")
+    is_vehicle = (
+        treated.astype(str).str.lower().isin(_VEHICLE)
+        if treated is not None
+        else pd.Series(True, index=normalized.index)
+    )
+    baseline = normalized[is_vehicle]
+    if {"resistant", "parental"} <= set(baseline["condition"].astype(str)):
+        comp = compare_conditions(baseline, numerator="resistant", denominator="parental")
+        section.tables["resistant_vs_parental"] = comp.to_frame()
+        frames.append(
+            comp.to_evidence(assay="western", comparison="resistant_vs_parental", source=None)
+        )
+    if treated is not None and (~is_vehicle).any():
+        resistant = normalized[normalized["condition"].astype(str) == "resistant"].copy()
+        drug = resistant.loc[~is_vehicle[resistant.index], "treatment"].astype(str).iloc[0]
+        resistant["condition"] = np.where(is_vehicle[resistant.index], "vehicle", drug)
+        comp = compare_conditions(resistant, numerator=drug, denominator="vehicle")
+        section.tables["drug_vs_vehicle"] = comp.to_frame()
+        frames.append(comp.to_evidence(assay="western", comparison="drug_vs_vehicle", source=None))
+    section.evidence = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    )
+    for name, table in section.tables.items():
+        table.to_csv(out / f"{name}.csv", index=False)
+    return section
+
+
+def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
+    from resistlab.imaging import rtk_array_fold_changes
+    from resistlab.io import read_densitometry
+
+    cfg = spec.rtk_array
+    section = SectionResult("rtk_array", "Phospho-RTK array")
+    spots = read_densitometry(
+        list(cfg["exports"]), layout=cfg.get("layout"), lanes=cfg.get("lanes")
+    )
+    kwargs: dict[str, Any] = {}
+    if cfg.get("reference_spots"):
+        kwargs["reference_spots"] = tuple(cfg["reference_spots"])
+    if cfg.get("negative"):
+        kwargs["negative"] = tuple(cfg["negative"])
+    result = rtk_array_fold_changes(spots, **kwargs)
+    out.mkdir(parents=True, exist_ok=True)
+    table = result.to_frame()
+    section.tables["fold_changes"] = table
+    table.to_csv(out / "fold_changes.csv", index=False)
+    hits = table[table["hit"]]
+    if len(hits):
+        names = ", ".join(
+            f"{t} {2.0**v:.1f}x"
+            for t, v in zip(hits["target"], hits["log2_fold_change"], strict=True)
+        )
+        section.summary.append(f"Phospho-RTK array hits (resistant vs parental): {names}.")
+    else:
+        section.summary.append("No phospho-RTK array hit (|log2 FC| >= 1 and detected).")
+    section.evidence = result.to_evidence(
+        assay="rtk_array", comparison="resistant_vs_parental", source=None
+    )
+    return section
+
+
+def _rnaseq(spec: StudySpec, out: Path) -> SectionResult:
+    from resistlab.cli.rnaseq_cmd import run_rnaseq
+
+    cfg = spec.rnaseq
+    counts = cfg["counts"] if isinstance(cfg["counts"], list) else [cfg["counts"]]
+    factor, num, den = cfg.get("contrast") or ("condition", "resistant", "parental")
+    contrast = (str(factor), str(num), str(den))
+    summary, warnings_out = run_rnaseq(
+        counts,
+        cfg["samples"],
+        out,
+        design=cfg.get("design", "~ condition"),
+        contrast=contrast,
+        tx2gene=cfg.get("tx2gene"),
+        permutations=1000,
+    )
+    section = SectionResult("rnaseq", "RNA-seq: differential expression and pathways")
+    section.summary += summary[:-1]
+    section.notes += warnings_out
+    section.figures = sorted(out.glob("*.png"))
+    section.tables["de"] = pd.read_csv(out / "de.csv")
+    section.tables["gsea"] = pd.read_csv(out / "gsea.csv")
+    section.evidence = pd.read_csv(out / "evidence.csv")
+    return section
+
+
+def _evidence_files(spec: StudySpec) -> SectionResult:
+    from resistlab.cli.mechanism_cmd import read_evidence
+
+    section = SectionResult("evidence_files", "Evidence entered by hand")
+    section.evidence = read_evidence(list(spec.evidence))
+    section.summary.append(
+        f"{len(section.evidence)} rows from {', '.join(p.name for p in spec.evidence)}."
+    )
+    return section
+
+
+STEPS: tuple[tuple[str, Callable[[StudySpec], bool]], ...] = (
+    ("dose_response", lambda s: bool(s.plates)),
+    ("drug_holiday", lambda s: bool(s.holiday_plates)),
+    ("western", lambda s: bool(s.western)),
+    ("rtk_array", lambda s: bool(s.rtk_array)),
+    ("rnaseq", lambda s: bool(s.rnaseq)),
+    ("evidence_files", lambda s: bool(s.evidence)),
+)
+
+
+def analyse_study(
+    folder: str | Path, out: str | Path, *, progress: Progress | None = None
+) -> StudyResult:
+    """Run every analysis the study supports, writing section outputs under `out`."""
+    spec = read_study(folder)
+    root = Path(out)
+    say = progress or (lambda _step: None)
+    runners: dict[str, Callable[[], SectionResult]] = {
+        "dose_response": lambda: _dose_response(spec, root / "dose_response"),
+        "drug_holiday": lambda: _drug_holiday(spec, root / "drug_holiday"),
+        "western": lambda: _western(spec, root / "western"),
+        "rtk_array": lambda: _rtk_array(spec, root / "rtk_array"),
+        "rnaseq": lambda: _rnaseq(spec, root / "rnaseq"),
+        "evidence_files": lambda: _evidence_files(spec),
+    }
+    sections = []
+    for name, present in STEPS:
+        if present(spec):
+            say(name)
+            sections.append(runners[name]())
+    frames = [s.evidence for s in sections if s.evidence is not None and len(s.evidence)]
+    evidence = (
+        pd.concat(frames, ignore_index=True)[list(EVIDENCE_COLUMNS)]
+        if frames
+        else pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+    )
+    say("mechanisms")
+    ranking = score_mechanisms(evidence)
+    headline: dict[str, Any] = {"study": spec.name, "drug": spec.drug}
+    fold = next((s for s in sections if s.name == "dose_response"), None)
+    if fold is not None and "fold_resistance" in fold.tables:
+        rows = fold.tables["fold_resistance"]
+        rows = rows[rows["cell_line"] == spec.resistant]
+        if len(rows):
+            headline["fold"] = rows.iloc[0].to_dict()
+    return StudyResult(spec, sections, evidence, ranking, headline)
+
+
+def write_study_report(
+    folder: str | Path, out: str | Path, *, progress: Progress | None = None
+) -> Path:
+    """Analyse the study and write ``report.html`` with every table and figure into `out`.
+
+    Everything is built in a temporary folder beside `out` and moved into place at the
+    end: a failure leaves `out` as it was.
+    """
+    from resistlab.report.study_html import render_study
+
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        result = analyse_study(folder, work, progress=progress)
+        result.evidence.to_csv(work / "evidence.csv", index=False)
+        result.ranking.to_frame().to_csv(work / "ranking.csv", index=False)
+        result.ranking.contributions.to_csv(work / "ranking_contributions.csv", index=False)
+        (work / "report.html").write_text(render_study(result, work), encoding="utf-8")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            target.rename(old)
+            work.rename(target)
+            shutil.rmtree(old)
+        else:
+            work.rename(target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return target / "report.html"

@@ -1,0 +1,236 @@
+"""The study report as one self-contained HTML page (figures embedded, CSS inline).
+
+Summary first (fold resistance with its CI, the mechanisms with confidence and verdict,
+the combinations to try, the next experiments), then each assay's section with its
+figures and tables, the evidence table with every row's source, methods (software
+versions and parameters) and references. Tables link to the CSV files written beside the
+report, so every number leads back to its file and row.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from resistlab.report.study import SectionResult, StudyResult
+
+__all__ = ["render_study"]
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0;
+       color: #1d2733; background: #fafbfc; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; background: #fff; }
+h1 { font-size: 1.7em; margin-bottom: 0.1em; } h2 { border-bottom: 2px solid #dde3ea;
+     padding-bottom: 4px; margin-top: 2em; } h3 { margin-top: 1.4em; }
+.meta { color: #5b6673; font-size: 0.9em; }
+.summary { background: #f1f6fb; border-left: 4px solid #2b6cb0; padding: 12px 18px; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 8px 0 16px; }
+th, td { border: 1px solid #dde3ea; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f6f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.verdict-supported { color: #1e7b34; font-weight: 600; }
+.verdict-weakly-supported { color: #3f8f4f; }
+.verdict-inconclusive { color: #a06a00; } .verdict-contradicted { color: #b42318; }
+.verdict-untested { color: #8a94a0; }
+figure { display: inline-block; margin: 8px 12px 8px 0; max-width: 48%; vertical-align: top; }
+figure img { max-width: 100%; border: 1px solid #e5e9ee; }
+figcaption { font-size: 0.8em; color: #5b6673; }
+.note { color: #8a5a00; font-size: 0.9em; } nav a { margin-right: 12px; }
+"""
+
+_SHOWN_ROWS = 25
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        if pd.isna(value):
+            return ""
+        return f"{value:.3g}"
+    return _esc(value)
+
+
+def _table(
+    frame: pd.DataFrame, *, columns: list[str] | None = None, rows: int = _SHOWN_ROWS
+) -> str:
+    view = frame[columns] if columns else frame
+    head = "".join(f"<th>{_esc(c)}</th>" for c in view.columns)
+    body = []
+    for _, row in view.head(rows).iterrows():
+        cells = []
+        for value in row:
+            cls = ' class="num"' if isinstance(value, int | float) else ""
+            cells.append(f"<td{cls}>{_fmt(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (
+        f'<p class="meta">{len(view) - rows} more rows in the CSV.</p>' if len(view) > rows else ""
+    )
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+def _figure(path: Path, root: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    caption = _esc(path.relative_to(root)) if path.is_relative_to(root) else _esc(path.name)
+    return (
+        f'<figure><img alt="{caption}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
+def _verdict(value: str) -> str:
+    return f'<span class="verdict-{value.replace(" ", "-")}">{_esc(value)}</span>'
+
+
+def _summary(result: StudyResult) -> str:
+    parts = []
+    fold = result.headline.get("fold")
+    if fold:
+        parts.append(
+            f"<p><b>{_esc(fold['cell_line'])}</b> is <b>{fold['fold']:.1f}x</b> resistant to "
+            f"{_esc(fold['drug'])} (IC50 ratio, 95 % CI {fold['fold_ci_low']:.1f}-"
+            f"{fold['fold_ci_high']:.1f}, p = {fold['p_value']:.2g}) against "
+            f"{_esc(fold['reference_line'])}.</p>"
+        )
+    ranking = result.ranking.table
+    tested = ranking[ranking["verdict"] != "untested"]
+    if len(tested):
+        items = "".join(
+            f"<li>{_esc(r['name'])}: {_verdict(str(r['verdict']))} "
+            f"(confidence {r['confidence']:.2f})</li>"
+            for _, r in tested.head(3).iterrows()
+        )
+        parts.append(f"<p>Mechanisms the evidence weighs most:</p><ol>{items}</ol>")
+    supported = tested[tested["verdict"].isin(["supported", "weakly supported"])]
+    combos = [c for value in supported["combinations"] for c in str(value).split("; ") if c]
+    if combos:
+        parts.append(
+            "<p>Combinations to try: "
+            + ", ".join(f"<b>{_esc(c)}</b>" for c in dict.fromkeys(combos))
+            + ".</p>"
+        )
+    nexts = [
+        str(v).split(" | ")[0]
+        for v in ranking.sort_values("priority", ascending=False)["next_experiments"]
+        if str(v)
+    ]
+    if nexts:
+        parts.append(
+            "<p>Next experiments:</p><ul>"
+            + "".join(f"<li>{_esc(t)}</li>" for t in list(dict.fromkeys(nexts))[:3])
+            + "</ul>"
+        )
+    if not parts:
+        parts.append("<p>The study names no file an analysis could run on.</p>")
+    return '<section class="summary">' + "".join(parts) + "</section>"
+
+
+def _section(section: SectionResult, root: Path) -> str:
+    out = [f'<h2 id="{section.name}">{_esc(section.title)}</h2>']
+    out += [f"<p>{_esc(line)}</p>" for line in section.summary]
+    out += [f'<p class="note">{_esc(line)}</p>' for line in section.notes]
+    out += [_figure(p, root) for p in section.figures]
+    for name, table in section.tables.items():
+        out.append(f"<h3>{_esc(name.replace('_', ' '))}</h3>")
+        out.append(_table(table))
+    if section.evidence is not None and len(section.evidence):
+        out.append(f'<p class="meta">{len(section.evidence)} evidence rows.</p>')
+    return "\n".join(out)
+
+
+def _methods(result: StudyResult) -> str:
+    versions = []
+    for name in ("resistlab", "numpy", "scipy", "pandas", "numba", "matplotlib"):
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return (
+        "<h2 id='methods'>Methods</h2>"
+        "<p>Dose-response curves: four-parameter log-logistic fits per cell line, IC50 with "
+        "95 % CIs, fold resistance as the IC50 ratio with a delta-method CI and a t-test on "
+        "log2 IC50s. Densitometry: each band divided by its lane's loading control, phospho "
+        "over total in the same lane, log2 ratios per blot with a one-sample t-test. "
+        "RNA-seq: DESeq2 1.38's method (median-of-ratios size factors, MAP dispersions, "
+        "Wald test, Cook's filtering, independent filtering at alpha 0.1), GSEA prerank "
+        "with 1,000 gene-set permutations, PROGENy footprints. Mechanisms: log-odds scores "
+        "from the knowledge base's markers (resistlab.mechanism.scoring).</p>"
+        f"<p class='meta'>Software: {_esc(', '.join(versions))}; Python "
+        f"{_esc(platform.python_version())}.</p>"
+    )
+
+
+def _references(result: StudyResult) -> str:
+    from resistlab.mechanism import load_knowledge
+
+    kb = load_knowledge()
+    ids: list[str] = []
+    for mech in kb.mechanisms:
+        ids += [r for r in mech.references if r not in ids]
+    items = []
+    for ref_id in ids:
+        ref = kb.references[ref_id]
+        link = ""
+        if ref.doi:
+            link = f' <a href="https://doi.org/{_esc(ref.doi)}">doi:{_esc(ref.doi)}</a>'
+        elif ref.pmid:
+            url = f"https://pubmed.ncbi.nlm.nih.gov/{_esc(ref.pmid)}/"
+            link = f' <a href="{url}">PMID {_esc(ref.pmid)}</a>'
+        flag = "" if ref.verified else " <span class='note'>(not verified)</span>"
+        items.append(f"<li>{_esc(ref.citation)}{link}{flag}</li>")
+    return "<h2 id='references'>References</h2><ol>" + "".join(items) + "</ol>"
+
+
+def render_study(result: StudyResult, root: Path) -> str:
+    """Render the report page; figures under `root` are embedded."""
+    ranking = result.ranking.table
+    nav = "".join(f'<a href="#{s.name}">{_esc(s.title.split(":")[0])}</a>' for s in result.sections)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = [
+        f"<h1>{_esc(result.spec.name)}</h1>",
+        f'<p class="meta">{_esc(result.spec.parental)} vs {_esc(result.spec.resistant)}, '
+        f"{_esc(result.spec.drug)}; generated {stamp} from {_esc(result.spec.folder)}</p>",
+        f'<nav><a href="#summary">Summary</a><a href="#mechanisms">Mechanisms</a>{nav}'
+        '<a href="#evidence">Evidence</a><a href="#methods">Methods</a></nav>',
+        '<h2 id="summary">Summary</h2>',
+        _summary(result),
+        '<h2 id="mechanisms">Mechanisms</h2>',
+        '<p class="meta">Full table: <a href="ranking.csv">ranking.csv</a>; every '
+        'contribution: <a href="ranking_contributions.csv">ranking_contributions.csv</a>.</p>',
+        _table(
+            ranking.assign(verdict=ranking["verdict"].astype(str)),
+            columns=[
+                "name",
+                "verdict",
+                "confidence",
+                "supporting",
+                "contradicting",
+                "combinations",
+            ],
+        ).replace("<td>supported</td>", f"<td>{_verdict('supported')}</td>"),
+    ]
+    body += [_section(s, root) for s in result.sections]
+    body += [
+        '<h2 id="evidence">Evidence</h2>',
+        '<p class="meta"><a href="evidence.csv">evidence.csv</a>; the source column names '
+        "the file and row of each number.</p>",
+        _table(result.evidence, rows=200),
+    ]
+    if len(result.ranking.unresolved):
+        names = ", ".join(sorted(set(result.ranking.unresolved["target"].astype(str))))
+        body.append(f'<p class="note">Targets not in the knowledge base: {_esc(names)}.</p>')
+    body += [_methods(result), _references(result)]
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{_esc(result.spec.name)}</title><style>{_CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>"
+    )
