@@ -5,8 +5,10 @@ from __future__ import annotations
 from resistlab.cli import (  # noqa: F401  (commands register on `app`)
     campaign_cmd,
     demo_cmd,
+    densitometry_cmd,
     fit_cmd,
     mechanism_cmd,
+    report_cmd,
     rnaseq_cmd,
     synergy_cmd,
 )

@@ -190,6 +190,7 @@ def _western(spec: StudySpec, out: Path) -> SectionResult:
 def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
     from resistlab.imaging import rtk_array_fold_changes
     from resistlab.io import read_densitometry
+    from resistlab.mechanism.targets import phospho_array_targets
 
     cfg = spec.rtk_array
     section = SectionResult("rtk_array", "Phospho-RTK array")
@@ -215,8 +216,8 @@ def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
         section.summary.append(f"Phospho-RTK array hits (resistant vs parental): {names}.")
     else:
         section.summary.append("No phospho-RTK array hit (|log2 FC| >= 1 and detected).")
-    section.evidence = result.to_evidence(
-        assay="rtk_array", comparison="resistant_vs_parental", source=None
+    section.evidence = phospho_array_targets(
+        result.to_evidence(assay="rtk_array", comparison="resistant_vs_parental", source=None)
     )
     return section
 
