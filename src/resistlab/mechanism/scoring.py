@@ -90,12 +90,12 @@ def _phrase(marker: Marker, kb: Knowledge) -> str:
     data = _experiments()
     target = kb.targets.get(marker.entity)
     name = target.name if target is not None else marker.entity
-    comparison = kb.comparisons.get(marker.comparison, marker.comparison)
+    comparison = marker.comparison.replace("_vs_", " versus ").replace("_", " ")
     for entry in data["by_marker"]:
         if entry["entity"] == marker.entity and entry["comparison"] == marker.comparison:
             return str(entry["text"])
     template = str(data["by_assay"][marker.assays[0]])
-    return template.format(target=marker.entity, name=name, comparison=comparison.rstrip("."))
+    return template.format(target=marker.entity, name=name, comparison=comparison)
 
 
 def _z(row: pd.Series, direction: str, persist: float) -> tuple[float, str]:
@@ -320,8 +320,9 @@ def score_mechanisms(
         tested = not mine.empty
         confidence = float(1.0 / (1.0 + np.exp(-score))) if tested else np.nan
         measured = set(mine["marker"])
-        supporting = mine[(mine["role"] == "supports") & (mine["contribution"] > 0)]
-        contradicting = mine[(mine["role"] == "contradicts") & (mine["contribution"] < 0)]
+        # rows that moved the score (|contribution| >= 0.1 log-odds) are cited
+        supporting = mine[mine["contribution"] >= 0.1]
+        contradicting = mine[mine["contribution"] <= -0.1]
         missing = [
             m for k, m in enumerate(mech.markers) if m.role == "supports" and k not in measured
         ]

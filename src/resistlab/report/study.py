@@ -248,6 +248,41 @@ def _rnaseq(spec: StudySpec, out: Path) -> SectionResult:
     return section
 
 
+def _synergy(spec: StudySpec, out: Path) -> SectionResult:
+    from resistlab.cli.synergy_cmd import score_blocks
+    from resistlab.io import read_combination_plates
+    from resistlab.synergy.evidence import synergy_evidence
+    from resistlab.synergy.qc import combination_qc
+
+    section = SectionResult("synergy", "Combinations: synergy in the resistant line")
+    matrices = read_combination_plates(
+        [p.export for p in spec.synergy_plates], [p.map for p in spec.synergy_plates]
+    )
+    qc = combination_qc(matrices)
+    wells, blocks = score_blocks(matrices, ("bliss", "zip"), n_boot=300, seed=0)
+    blocks = pd.concat([blocks, qc[["n_outliers", "replicate_sd", "qc_warnings"]]], axis=1)
+    out.mkdir(parents=True, exist_ok=True)
+    wells.to_csv(out / "wells.csv", index=False)
+    blocks.to_csv(out / "blocks.csv", index=False)
+    section.tables["blocks"] = blocks
+    for _, rec in blocks.iterrows():
+        line = str(rec["cell_line"]) or "the resistant line"
+        section.summary.append(
+            f"{rec['drug1']} + {rec['drug2']} in {line}: ZIP {rec['zip_mean']:+.1f} (95 % CI "
+            f"{rec['zip_ci_low']:+.1f} to {rec['zip_ci_high']:+.1f}), "
+            f"Bliss {rec['bliss_mean']:+.1f}."
+        )
+    lines = {str(x) for x in blocks["cell_line"] if str(x)}
+    section.evidence = synergy_evidence(
+        blocks,
+        model="zip",
+        cell_line=spec.resistant if spec.resistant in lines else None,
+        parental=spec.parental if spec.parental in lines else None,
+        source="synergy/blocks.csv",
+    )
+    return section
+
+
 def _evidence_files(spec: StudySpec) -> SectionResult:
     from resistlab.cli.mechanism_cmd import read_evidence
 
@@ -265,6 +300,7 @@ STEPS: tuple[tuple[str, Callable[[StudySpec], bool]], ...] = (
     ("western", lambda s: bool(s.western)),
     ("rtk_array", lambda s: bool(s.rtk_array)),
     ("rnaseq", lambda s: bool(s.rnaseq)),
+    ("synergy", lambda s: bool(s.synergy_plates)),
     ("evidence_files", lambda s: bool(s.evidence)),
 )
 
@@ -282,6 +318,7 @@ def analyse_study(
         "western": lambda: _western(spec, root / "western"),
         "rtk_array": lambda: _rtk_array(spec, root / "rtk_array"),
         "rnaseq": lambda: _rnaseq(spec, root / "rnaseq"),
+        "synergy": lambda: _synergy(spec, root / "synergy"),
         "evidence_files": lambda: _evidence_files(spec),
     }
     sections = []

@@ -118,9 +118,13 @@ def _summary(result: StudyResult) -> str:
             + ", ".join(f"<b>{_esc(c)}</b>" for c in dict.fromkeys(combos))
             + ".</p>"
         )
+    open_questions = ranking[
+        ranking["counts_as_fak_inhibitor_resistance"].astype(bool)
+        & ranking["verdict"].isin(["inconclusive", "weakly supported", "untested"])
+    ]
     nexts = [
         str(v).split(" | ")[0]
-        for v in ranking.sort_values("priority", ascending=False)["next_experiments"]
+        for v in open_questions.sort_values("priority", ascending=False)["next_experiments"]
         if str(v)
     ]
     if nexts:
