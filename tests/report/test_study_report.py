@@ -1,0 +1,120 @@
+"""`resistlab report` on the example study: the planted mechanism comes out, the page renders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from resistlab.cli.main import app
+from resistlab.errors import FileFormatError
+from resistlab.report.study import write_study_report
+
+STUDY = Path(__file__).resolve().parents[2] / "examples" / "defactinib-study"
+SECTIONS = (
+    "summary",
+    "mechanisms",
+    "dose_response",
+    "drug_holiday",
+    "western",
+    "rtk_array",
+    "rnaseq",
+    "synergy",
+    "evidence",
+    "methods",
+    "references",
+)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "out"
+    result = CliRunner().invoke(app, ["report", str(STUDY), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "report.html" in result.output
+    return out
+
+
+def test_the_planted_mechanism_ranks_first(report: Path) -> None:
+    truth = yaml.safe_load((STUDY / "truth.yaml").read_text())
+    assert truth  # the study documents what was planted
+    ranking = pd.read_csv(report / "ranking.csv").set_index("mechanism")
+    assert ranking.index[0] == "rtk_bypass"
+    assert ranking.loc["rtk_bypass", "verdict"] == "supported"
+    assert ranking.loc["stat3_hyperactivation", "verdict"] in ("supported", "weakly supported")
+    # IC50 after the drug holiday stays resistant: not a reversible tolerant state
+    assert ranking.loc["drug_tolerant_state", "verdict"] == "contradicted"
+    assert ranking.loc["mapk_erk_reactivation", "verdict"] not in ("supported",)
+    assert "defactinib+lapatinib" in ranking.loc["rtk_bypass", "combinations"]
+
+
+def test_evidence_comes_from_every_assay_with_sources(report: Path) -> None:
+    evidence = pd.read_csv(report / "evidence.csv")
+    assert {"dose_response", "western", "rtk_array", "rnaseq", "pathway", "synergy"} <= set(
+        evidence["assay"]
+    )
+    assert evidence["source"].notna().all() and (evidence["source"].str.len() > 0).all()
+    fold = evidence[
+        (evidence["assay"] == "dose_response") & (evidence["comparison"] == "resistant_vs_parental")
+    ]
+    assert 3.5 < fold["log2_fold_change"].iloc[0] < 4.5  # ~15x by IC50 (README: GR gives ~6x)
+
+
+def test_page_has_every_section_and_embedded_figures(report: Path) -> None:
+    page = (report / "report.html").read_text()
+    for section in SECTIONS:
+        assert f'id="{section}"' in page or f"id='{section}'" in page
+    assert page.count("data:image/png;base64,") >= 10
+    assert "15.5x" in page  # the fold resistance headline
+    assert 'href="ranking.csv"' in page and (report / "ranking.csv").exists()
+
+
+def _chromium() -> tuple[str, str]:
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    return browser, driver
+
+
+def test_report_renders_in_headless_chromium(report: Path) -> None:
+    browser, driver_path = _chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.get((report / "report.html").resolve().as_uri())
+        headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
+        assert headings[:2] == ["Summary", "Mechanisms"]
+        assert "Western blots" in headings and "References" in headings
+        summary = driver.find_element(By.CLASS_NAME, "summary").text
+        assert "resistant to defactinib" in summary
+        assert "Combinations to try" in summary
+        images = driver.find_elements(By.TAG_NAME, "img")
+        widths = [driver.execute_script("return arguments[0].naturalWidth", i) for i in images]
+        assert len(widths) >= 10 and min(widths) > 100  # every figure decoded and drawn
+    finally:
+        driver.quit()
+
+
+def test_bad_study_leaves_no_partial_report(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    shutil.copytree(STUDY, study)
+    (study / "blots" / "blot2_STAT3.csv").unlink()
+    out = tmp_path / "out"
+    with pytest.raises(FileFormatError, match=r"study\.yaml, field western\.exports\[\d+\]"):
+        write_study_report(study, out)
+    assert not out.exists()
+    assert list(tmp_path.glob(".out.*")) == []
+    result = CliRunner().invoke(app, ["report", str(study), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "blot2_STAT3.csv does not exist" in result.output
