@@ -11,6 +11,7 @@ from resistlab.cli import (  # noqa: F401  (commands register on `app`)
     report_cmd,
     rnaseq_cmd,
     synergy_cmd,
+    troubleshoot_cmd,
 )
 from resistlab.cli._app import app
 

@@ -44,6 +44,12 @@ from resistlab.mechanism.scoring import (
     baseline_rtk_status,
     score_mechanisms,
 )
+from resistlab.mechanism.troubleshoot import (
+    GuideWalk,
+    load_guides,
+    match_guides,
+    walk_guide,
+)
 
 __all__ = [
     "ASSAYS",
@@ -54,6 +60,7 @@ __all__ = [
     "Default",
     "Drug",
     "Fact",
+    "GuideWalk",
     "Knowledge",
     "Marker",
     "Mechanism",
@@ -64,8 +71,11 @@ __all__ = [
     "Target",
     "TargetResolution",
     "baseline_rtk_status",
+    "load_guides",
     "load_knowledge",
+    "match_guides",
     "read_knowledge",
     "score_mechanisms",
     "validate",
+    "walk_guide",
 ]
