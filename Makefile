@@ -13,8 +13,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-demo: $(STAMP)  ## analyse the bundled example study end to end
-	$(BIN)/python -m resistlab.cli.main demo examples --out demo-output
+demo: $(STAMP)  ## analyse the bundled example study end to end (HTML report)
+	$(BIN)/python -m resistlab.cli.main report examples/defactinib-study -o demo-output
 
 test: lint  ## lint, type-check, then every test (CI runs this)
 	$(BIN)/python -m pytest

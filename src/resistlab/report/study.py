@@ -107,9 +107,56 @@ def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
                     f"({', '.join(p.export.name for p in spec.plates)})",
                 }
             )
+    if study.gr is not None:
+        gr = study.gr.to_frame()
+        section.tables["gr_metrics"] = gr
+        section.summary.append(
+            "GR metrics (time-zero plate) correct for the lines' different growth rates; "
+            "see gr_metrics.csv: a resistant line that grows slower looks more resistant by "
+            "plain IC50 than by GR50/GEC50."
+        )
     if study.qc is not None:
         section.tables["qc"] = study.qc.to_frame()
     section.evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    return section
+
+
+def _campaign(spec: StudySpec, out: Path) -> SectionResult:
+    from resistlab.campaign import next_actions
+    from resistlab.report import save_figure
+    from resistlab.report.timeline import plot_timeline
+    from resistlab.store import Store, import_json
+    from resistlab.units import format_molar
+
+    assert spec.campaign is not None
+    section = SectionResult("campaign", "Resistance induction: the campaign record")
+    out.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{(out / 'resistlab.db').resolve()}"  # the embedded default store
+    import_json(spec.campaign, url)
+    store = Store(url)
+    try:
+        for campaign in store.list_campaigns():
+            record = store.load_campaign(campaign.name)
+            last = max(p.day for p in record.passages)
+            status = next_actions(record, today=last)
+            section.summary.append(
+                f"Campaign {campaign.name}: {campaign.cell_line} under {campaign.drug}, phase "
+                f"{campaign.phase}; {len(record.steps)} dose steps, {len(record.passages)} "
+                f"passages and {len(record.cryostocks)} frozen vials on record up to {last}; "
+                f"now at step {status.step}, {format_molar(status.dose)}."
+            )
+            for action in status.actions:
+                dose = "" if action.dose is None else f" ({format_molar(action.dose)})"
+                section.notes.append(f"Next: {action.kind}{dose}: {action.reason}")
+            path = out / f"timeline_{campaign.name}.png"
+            save_figure(plot_timeline(record), path)
+            section.figures.append(path)
+    finally:
+        store.close()
+    section.summary.append(
+        "The record was loaded into the embedded SQLite store "
+        f"{_relative(out / 'resistlab.db', out.parent)} (set RESISTLAB_DB_URL for PostgreSQL)."
+    )
     return section
 
 
@@ -296,6 +343,7 @@ def _evidence_files(spec: StudySpec) -> SectionResult:
 
 STEPS: tuple[tuple[str, Callable[[StudySpec], bool]], ...] = (
     ("dose_response", lambda s: bool(s.plates)),
+    ("campaign", lambda s: s.campaign is not None),
     ("drug_holiday", lambda s: bool(s.holiday_plates)),
     ("western", lambda s: bool(s.western)),
     ("rtk_array", lambda s: bool(s.rtk_array)),
@@ -314,6 +362,7 @@ def analyse_study(
     say = progress or (lambda _step: None)
     runners: dict[str, Callable[[], SectionResult]] = {
         "dose_response": lambda: _dose_response(spec, root / "dose_response"),
+        "campaign": lambda: _campaign(spec, root / "campaign"),
         "drug_holiday": lambda: _drug_holiday(spec, root / "drug_holiday"),
         "western": lambda: _western(spec, root / "western"),
         "rtk_array": lambda: _rtk_array(spec, root / "rtk_array"),
@@ -341,6 +390,20 @@ def analyse_study(
         rows = rows[rows["cell_line"] == spec.resistant]
         if len(rows):
             headline["fold"] = rows.iloc[0].to_dict()
+    if fold is not None and "gr_metrics" in fold.tables:
+        gr = fold.tables["gr_metrics"]
+        lines = list(gr["cell_line"].astype(str))
+        if spec.parental in lines and spec.resistant in lines:
+
+            def value(line: str, column: str) -> float:
+                return float(gr[column].to_numpy(dtype=float)[lines.index(line)])
+
+            headline["gr"] = {
+                "gr50_ratio": value(spec.resistant, "GR50") / value(spec.parental, "GR50"),
+                "gec50_ratio": value(spec.resistant, "GEC50") / value(spec.parental, "GEC50"),
+                "grinf_parental": value(spec.parental, "GRinf"),
+                "grinf_resistant": value(spec.resistant, "GRinf"),
+            }
     return StudyResult(spec, sections, evidence, ranking, headline)
 
 

@@ -101,6 +101,18 @@ def _summary(result: StudyResult) -> str:
             f"{fold['fold_ci_high']:.1f}, p = {fold['p_value']:.2g}) against "
             f"{_esc(fold['reference_line'])}.</p>"
         )
+    gr = result.headline.get("gr")
+    if gr:
+        parts.append(
+            f"<p>Growth-rate corrected (GR metrics, time-zero plate): GR50 ratio "
+            f"{gr['gr50_ratio']:.1f}x, GEC50 ratio {gr['gec50_ratio']:.1f}x; GRinf "
+            f"{gr['grinf_parental']:+.2f} (parental) vs {gr['grinf_resistant']:+.2f} "
+            "(resistant): the resistant line grows slower and the drug becomes cytostatic "
+            "rather than cytotoxic, which inflates the plain IC50 ratio.</p>"
+            if gr["grinf_resistant"] > 0 > gr["grinf_parental"]
+            else f"<p>Growth-rate corrected (GR metrics): GR50 ratio {gr['gr50_ratio']:.1f}x, "
+            f"GEC50 ratio {gr['gec50_ratio']:.1f}x.</p>"
+        )
     ranking = result.ranking.table
     tested = ranking[ranking["verdict"] != "untested"]
     if len(tested):
