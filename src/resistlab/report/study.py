@@ -142,8 +142,12 @@ def _campaign(spec: StudySpec, out: Path) -> SectionResult:
             section.summary.append(
                 f"Campaign {campaign.name}: {campaign.cell_line} under {campaign.drug}, phase "
                 f"{campaign.phase}; {len(record.steps)} dose steps, {len(record.passages)} "
-                f"passages and {len(record.cryostocks)} frozen vials on record up to {last}; "
-                f"now at step {status.step}, {format_molar(status.dose)}."
+                f"passages and {len(record.cryostocks)} frozen vials on record up to {last}"
+                + (
+                    "."
+                    if campaign.phase == "done"
+                    else f"; now at step {status.step}, {format_molar(status.dose)}."
+                )
             )
             for action in status.actions:
                 dose = "" if action.dose is None else f" ({format_molar(action.dose)})"

@@ -43,6 +43,7 @@ figure { display: inline-block; margin: 8px 12px 8px 0; max-width: 48%; vertical
 figure img { max-width: 100%; border: 1px solid #e5e9ee; }
 figcaption { font-size: 0.8em; color: #5b6673; }
 .note { color: #8a5a00; font-size: 0.9em; } nav a { margin-right: 12px; }
+.wrap { overflow-x: auto; max-width: 100%; }
 """
 
 _SHOWN_ROWS = 25
@@ -64,6 +65,10 @@ def _table(
     frame: pd.DataFrame, *, columns: list[str] | None = None, rows: int = _SHOWN_ROWS
 ) -> str:
     view = frame[columns] if columns else frame
+    hidden = 0
+    if columns is None and view.shape[1] > 12:
+        hidden = view.shape[1] - 12
+        view = view.iloc[:, :12]
     head = "".join(f"<th>{_esc(c)}</th>" for c in view.columns)
     body = []
     for _, row in view.head(rows).iterrows():
@@ -75,7 +80,9 @@ def _table(
     more = (
         f'<p class="meta">{len(view) - rows} more rows in the CSV.</p>' if len(view) > rows else ""
     )
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+    if hidden:
+        more += f'<p class="meta">{hidden} more columns in the CSV.</p>'
+    return f'<div class="wrap"><table><tr>{head}</tr>{"".join(body)}</table></div>{more}'
 
 
 def _figure(path: Path, root: Path) -> str:
