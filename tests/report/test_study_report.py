@@ -24,6 +24,8 @@ SECTIONS = (
     "rtk_array",
     "rnaseq",
     "synergy",
+    "baseline_rtk",
+    "troubleshooting",
     "evidence",
     "methods",
     "references",
@@ -70,6 +72,8 @@ def test_page_has_every_section_and_embedded_figures(report: Path) -> None:
         assert f'id="{section}"' in page or f"id='{section}'" in page
     assert page.count("data:image/png;base64,") >= 10
     assert "15.5x" in page  # the fold resistance headline
+    assert "GEC50 ratio 6.7x" in page  # the growth-rate corrected view (truth: 6.25x planted)
+    assert "Decreased Defactinib efficacy" in page  # the troubleshooting guide that fits
     assert 'href="ranking.csv"' in page and (report / "ranking.csv").exists()
 
 

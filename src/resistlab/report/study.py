@@ -387,6 +387,9 @@ def analyse_study(
     )
     say("mechanisms")
     ranking = score_mechanisms(evidence)
+    baseline = _baseline_rtk(spec, root / "rnaseq")
+    if baseline is not None:
+        sections.append(baseline)
     headline: dict[str, Any] = {"study": spec.name, "drug": spec.drug}
     fold = next((s for s in sections if s.name == "dose_response"), None)
     if fold is not None and "fold_resistance" in fold.tables:
@@ -408,7 +411,68 @@ def analyse_study(
                 "grinf_parental": value(spec.parental, "GRinf"),
                 "grinf_resistant": value(spec.resistant, "GRinf"),
             }
+    sections.append(_troubleshooting(evidence, headline))
     return StudyResult(spec, sections, evidence, ranking, headline)
+
+
+def _baseline_rtk(spec: StudySpec, rnaseq_out: Path) -> SectionResult | None:
+    """Intrinsic resistance from the parental line's RTK expression (Marlowe et al. 2016)."""
+    from resistlab.mechanism import baseline_rtk_status
+
+    table = rnaseq_out / "normalized_counts.csv"
+    de = rnaseq_out / "de.csv"
+    if not table.exists() or not de.exists():
+        return None
+    counts = pd.read_csv(table, index_col=0)
+    symbols = pd.read_csv(de, usecols=lambda c: c in ("gene", "symbol")).set_index("gene")
+    samples = pd.read_csv(spec.rnaseq["samples"])
+    factor, _, den = spec.rnaseq.get("contrast") or ("condition", "resistant", "parental")
+    parental = samples.loc[samples[factor].astype(str) == str(den), "sample"].astype(str)
+    names = symbols["symbol"] if "symbol" in symbols else pd.Series(symbols.index, symbols.index)
+    rtks = ("EGFR", "ERBB2", "ERBB3", "MET", "AXL", "IGF1R", "FGFR1", "PDGFRB")
+    means = counts[list(parental)].mean(axis=1)
+    by_gene = dict(zip(means.index.astype(str), means.to_numpy(dtype=float), strict=True))
+    levels = {}
+    for gene, symbol in zip(names.index.astype(str), names.astype(str), strict=True):
+        if symbol in rtks and gene in by_gene:
+            levels[symbol] = by_gene[gene]
+    if not levels:
+        return None
+    status, sentence = baseline_rtk_status(pd.Series(levels))
+    section = SectionResult("baseline_rtk", "Baseline RTK levels of the parental line")
+    section.summary.append(f"{status}: {sentence}.")
+    section.tables["parental_rtk_levels"] = pd.DataFrame(
+        {"rtk": list(levels), "mean_normalized_count": list(levels.values())}
+    )
+    return section
+
+
+def _troubleshooting(evidence: pd.DataFrame, headline: dict[str, Any]) -> SectionResult:
+    """Walk the troubleshooting guides that fit the study against its data."""
+    from resistlab.mechanism import match_guides, walk_guide
+
+    facts: dict[str, float | str] = {}
+    fold = headline.get("fold")
+    if fold:
+        facts["fold_resistance"] = float(fold["fold"])
+        facts["fold_resistance_ci_low"] = float(fold["fold_ci_low"])
+        facts["fold_resistance_ci_high"] = float(fold["fold_ci_high"])
+    gr = headline.get("gr")
+    if gr:
+        facts["gr50_fold_resistance"] = float(gr["gr50_ratio"])
+    section = SectionResult("troubleshooting", "Troubleshooting: what the data answers")
+    matches = match_guides(evidence, facts)
+    if not matches:
+        section.summary.append("No troubleshooting guide matches this study's data.")
+        return section
+    for match in matches[:2]:
+        walk = walk_guide(match.guide, evidence=evidence, facts=facts)
+        section.summary.append(
+            f"{match.problem} ({'; '.join(match.reasons)}): {len(walk.answered)} of "
+            f"{len(walk.steps)} steps answered by the data."
+        )
+        section.tables[f"{match.guide}_steps"] = walk.to_frame()
+    return section
 
 
 def write_study_report(
