@@ -120,7 +120,7 @@ def troubleshoot(
     ] = None,
 ) -> None:
     """Walk a troubleshooting guide: steps the study's data answers are shown and skipped."""
-    from resistlab.cli.mechanism_cmd import read_evidence
+    from resistlab.io.evidence import read_evidence
     from resistlab.mechanism.troubleshoot import match_guides, walk_guide
 
     try:

@@ -274,7 +274,7 @@ def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
 
 
 def _rnaseq(spec: StudySpec, out: Path) -> SectionResult:
-    from resistlab.cli.rnaseq_cmd import run_rnaseq
+    from resistlab.report.rnaseq_run import run_rnaseq
 
     cfg = spec.rnaseq
     counts = cfg["counts"] if isinstance(cfg["counts"], list) else [cfg["counts"]]
@@ -300,10 +300,10 @@ def _rnaseq(spec: StudySpec, out: Path) -> SectionResult:
 
 
 def _synergy(spec: StudySpec, out: Path) -> SectionResult:
-    from resistlab.cli.synergy_cmd import score_blocks
     from resistlab.io import read_combination_plates
     from resistlab.synergy.evidence import synergy_evidence
     from resistlab.synergy.qc import combination_qc
+    from resistlab.synergy.tables import score_blocks
 
     section = SectionResult("synergy", "Combinations: synergy in the resistant line")
     matrices = read_combination_plates(
@@ -335,7 +335,7 @@ def _synergy(spec: StudySpec, out: Path) -> SectionResult:
 
 
 def _evidence_files(spec: StudySpec) -> SectionResult:
-    from resistlab.cli.mechanism_cmd import read_evidence
+    from resistlab.io.evidence import read_evidence
 
     section = SectionResult("evidence_files", "Evidence entered by hand")
     section.evidence = read_evidence(list(spec.evidence))
