@@ -62,13 +62,29 @@ def test_contradicting_evidence_lowers_confidence(mechanism: str, rng: np.random
     assert only_against["verdict"] == "contradicted"
 
 
-def test_weak_evidence_is_weakly_supported_not_supported(rng: np.random.Generator) -> None:
+def test_one_clear_marker_is_weakly_supported_and_two_are_supported(
+    rng: np.random.Generator,
+) -> None:
     mech = KB.mechanism("stat3_hyperactivation")
-    marker = next(m for m in mech.supporting if m.entity == "pSTAT3_Y705")
-    row = _row(marker, rng, strength=1.0)
-    row["se"] = 0.45  # z about 2
-    ranking = score_mechanisms(pd.DataFrame([row])).table.set_index("mechanism")
-    assert ranking.loc["stat3_hyperactivation", "verdict"] == "weakly supported"
+    blot = next(m for m in mech.supporting if m.entity == "pSTAT3_Y705")
+    signature = next(m for m in mech.supporting if m.entity == "STAT3_TARGETS")
+    one = score_mechanisms(pd.DataFrame([_row(blot, rng)])).table.set_index("mechanism")
+    assert one.loc["stat3_hyperactivation", "verdict"] == "weakly supported"
+    two = score_mechanisms(pd.DataFrame([_row(blot, rng), _row(signature, rng)]))
+    assert two.table.set_index("mechanism").loc["stat3_hyperactivation", "verdict"] == "supported"
+
+
+def test_flat_markers_argue_against_after_calibration(rng: np.random.Generator) -> None:
+    """Measured but flat supporting markers: present mechanisms rarely look like that."""
+    mech = KB.mechanism("mapk_erk_reactivation")
+    rows = []
+    for marker in mech.supporting[:2]:
+        row = _row(marker, rng)
+        row["log2_fold_change"] = 0.05
+        rows.append(row)
+    table = score_mechanisms(pd.DataFrame(rows)).table.set_index("mechanism")
+    assert table.loc["mapk_erk_reactivation", "score"] == pytest.approx(0.0, abs=0.2)
+    assert table.loc["mapk_erk_reactivation", "verdict"] == "contradicted"
 
 
 def test_empty_evidence_is_untested_everywhere_with_next_experiments() -> None:

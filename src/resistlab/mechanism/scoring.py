@@ -21,8 +21,9 @@ mechanism's log-odds::
   2.4 (about 11:1).
 
 A marker measured by several assays counts its best row per assay, the second and later
-assays at half weight. The confidence is the logistic of the summed log-odds (prior even
-odds); the verdict: ``untested`` when no marker was measured, ``supported`` from 0.9,
+assays at half weight. The confidence is the summed log-odds mapped through Platt scaling
+fitted on simulated studies with known truth (`resistlab.mechanism.calibration`); the
+verdict: ``untested`` when no marker was measured, ``supported`` from 0.9,
 ``weakly supported`` from 0.7, ``contradicted`` at 0.2 or below, else ``inconclusive``.
 These constants are ResistLab defaults, not published numbers.
 
@@ -220,6 +221,7 @@ def score_mechanisms(
     knowledge: Knowledge | None = None,
     include_other_drugs: bool = True,
     max_experiments: int = 3,
+    calibrated: bool = True,
 ) -> MechanismRanking:
     """Rank the knowledge base's mechanisms by an evidence table.
 
@@ -236,13 +238,19 @@ def score_mechanisms(
         False.
     max_experiments : int
         Next experiments listed per mechanism.
+    calibrated : bool
+        Map scores to confidences with the shipped Platt calibration
+        (`resistlab.mechanism.calibration`); False gives the raw logistic of the score.
 
     Raises
     ------
     InputError
         Missing columns, an unknown assay or a non-numeric fold change (naming the row).
     """
+    from resistlab.mechanism.calibration import load_calibration
+
     kb = knowledge or load_knowledge()
+    calibration = load_calibration()
     table = _validate(evidence).reset_index(drop=True)
     persist = float(kb.defaults["persist_max_abs_log2_fold_change"].value)
     canonical = [kb.resolve_target(str(t)) for t in table["target"]]
@@ -318,7 +326,12 @@ def score_mechanisms(
             best.sort(key=abs, reverse=True)
             score += best[0] + 0.5 * sum(best[1:])
         tested = not mine.empty
-        confidence = float(1.0 / (1.0 + np.exp(-score))) if tested else np.nan
+        if not tested:
+            confidence = np.nan
+        elif calibrated:
+            confidence = float(calibration.confidence(score))
+        else:
+            confidence = float(1.0 / (1.0 + np.exp(-score)))
         measured = set(mine["marker"])
         # rows that moved the score (|contribution| >= 0.1 log-odds) are cited
         supporting = mine[mine["contribution"] >= 0.1]
