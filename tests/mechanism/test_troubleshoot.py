@@ -10,7 +10,7 @@ import yaml
 
 from resistlab.errors import FileFormatError, InputError
 from resistlab.mechanism import load_knowledge
-from resistlab.mechanism.knowledge import _data_dir
+from resistlab.mechanism.knowledge import data_dir
 from resistlab.mechanism.scoring import ASSAYS
 from resistlab.mechanism.troubleshoot import (
     load_guides,
@@ -20,7 +20,7 @@ from resistlab.mechanism.troubleshoot import (
     walk_guide,
 )
 
-DATA = _data_dir() / "troubleshooting.yaml"
+DATA = data_dir() / "troubleshooting.yaml"
 GUIDES = (
     "decreased_efficacy",
     "inconsistent_3d",

@@ -38,9 +38,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
+from resistlab._schema import check_schema
 from resistlab.errors import FileFormatError
 
 __all__ = ["PlateFiles", "StudySpec", "read_study"]
@@ -98,33 +98,6 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
-def _field(path: Any) -> str:
-    out = ""
-    for key in path:
-        out = f"{out}[{key}]" if isinstance(key, int) else (f"{out}.{key}" if out else str(key))
-    return out
-
-
-def _validate(data: Any, file: Path) -> None:
-    validator = jsonschema.Draft202012Validator(_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is None:
-        return
-    where = _field(error.absolute_path)
-    message = error.message
-    if error.validator == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
-        where = f"{where}.{missing[0]}" if where else missing[0]
-        message = "required field is missing"
-    elif error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed]
-        where = f"{where}.{extra[0]}" if where else extra[0]
-        message = f"unknown field; allowed fields are {allowed}"
-    msg = f"{file}, field {where or '(top level)'}: {message}"
-    raise FileFormatError(msg)
-
-
 def read_study(folder: str | Path) -> StudySpec:
     """Read and check ``study.yaml`` in `folder`.
 
@@ -144,7 +117,7 @@ def read_study(folder: str | Path) -> StudySpec:
     except yaml.YAMLError as exc:
         msg = f"{file}: not valid YAML ({exc})"
         raise FileFormatError(msg) from exc
-    _validate(data, file)
+    check_schema(data, _schema(), file)
 
     def path(value: str, where: str) -> Path:
         full = root / value

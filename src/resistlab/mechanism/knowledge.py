@@ -23,9 +23,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
-import jsonschema
 import yaml
 
+from resistlab._schema import check_schema
 from resistlab.errors import FileFormatError
 from resistlab.units import unit_factor
 
@@ -44,8 +44,10 @@ __all__ = [
     "Reference",
     "Target",
     "TargetResolution",
+    "data_dir",
     "load_knowledge",
     "read_knowledge",
+    "schema_of",
     "validate",
 ]
 
@@ -360,7 +362,8 @@ class Knowledge:
 # --------------------------------------------------------------------------------------------
 
 
-def _data_dir() -> Path:
+def data_dir() -> Path:
+    """Return the folder of the shipped knowledge files (``resistlab/mechanism/data``)."""
     return Path(str(resources.files("resistlab.mechanism").joinpath("data")))
 
 
@@ -383,7 +386,7 @@ def load_knowledge() -> Knowledge:
     >>> [m.id for m in kb.fak_inhibitor_resistance_mechanisms()][:2]
     ['stat3_hyperactivation', 'rtk_bypass']
     """
-    return read_knowledge(_data_dir())
+    return read_knowledge(data_dir())
 
 
 def read_knowledge(directory: str | Path) -> Knowledge:
@@ -432,7 +435,7 @@ def validate(path: str | Path) -> dict[str, Any]:
 
     Examples
     --------
-    >>> sorted(validate(_data_dir() / "references.yaml"))
+    >>> sorted(validate(data_dir() / "references.yaml"))
     ['references', 'version']
     """
     file = Path(path)
@@ -445,45 +448,16 @@ def validate(path: str | Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as err:
         msg = f"{file}: cannot read YAML: {err}"
         raise FileFormatError(msg) from err
-    schema = _schema(stem)
-    problem = _check(data, schema)
-    if problem is not None:
-        where, message = problem
-        msg = f"{file}, field {where or '(top level)'}: {message}"
-        raise FileFormatError(msg)
+    check_schema(data, schema_of(stem), file)
     return dict(data)
 
 
 @functools.cache
-def _schema(stem: str) -> dict[str, Any]:
-    text = (_data_dir() / "schema" / f"{stem}.schema.json").read_text(encoding="utf-8")
+def schema_of(stem: str) -> dict[str, Any]:
+    """Return the JSON Schema of a data file (``data/schema/<stem>.schema.json``)."""
+    text = (data_dir() / "schema" / f"{stem}.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-def _check(value: Any, schema: Mapping[str, Any]) -> tuple[str, str] | None:
-    """Return ``(field path, message)`` of the most relevant schema violation, or None."""
-    validator = jsonschema.Draft202012Validator(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-    if error is None:
-        return None
-    path = ""
-    for key in error.absolute_path:
-        path = _join(path, key)
-    if error.validator == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
-        return _join(path, missing[0]), "required field is missing"
-    if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed]
-        return _join(path, extra[0]), f"unknown field; allowed fields are {allowed}"
-    return path, error.message
 
 
 # --------------------------------------------------------------------------------------------

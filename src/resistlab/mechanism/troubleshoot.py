@@ -32,8 +32,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from resistlab._schema import check_schema
 from resistlab.errors import FileFormatError, InputError
-from resistlab.mechanism.knowledge import Knowledge, _check, _data_dir, _schema, load_knowledge
+from resistlab.mechanism.knowledge import Knowledge, data_dir, load_knowledge, schema_of
 
 __all__ = [
     "EVIDENCE_CLASSES",
@@ -324,7 +325,7 @@ def validate_guides(path: str | Path) -> dict[str, Any]:
 
     Examples
     --------
-    >>> sorted(validate_guides(_data_dir() / "troubleshooting.yaml"))
+    >>> sorted(validate_guides(data_dir() / "troubleshooting.yaml"))
     ['facts', 'guides', 'references', 'version']
     """
     file = Path(path)
@@ -333,12 +334,7 @@ def validate_guides(path: str | Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as err:
         msg = f"{file}: cannot read YAML: {err}"
         raise FileFormatError(msg) from err
-    schema = _schema("troubleshooting")
-    problem = _check(data, schema)
-    if problem is not None:
-        where, message = problem
-        msg = f"{file}, field {where or '(top level)'}: {message}"
-        raise FileFormatError(msg)
+    check_schema(data, schema_of("troubleshooting"), file)
     return dict(data)
 
 
@@ -351,7 +347,7 @@ def load_guides() -> Guides:
     >>> [g.id for g in load_guides().guides][:2]
     ['decreased_efficacy', 'inconsistent_3d']
     """
-    return read_guides(_data_dir() / "troubleshooting.yaml")
+    return read_guides(data_dir() / "troubleshooting.yaml")
 
 
 def read_guides(path: str | Path, *, knowledge: Knowledge | None = None) -> Guides:
