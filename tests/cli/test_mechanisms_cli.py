@@ -46,10 +46,10 @@ def test_ranking_has_the_documented_columns_and_order(tmp_path: Path) -> None:
     assert "defactinib+ruxolitinib" in ranking.iloc[0]["combinations"]
     rtk = ranking.set_index("mechanism").loc["rtk_bypass"]
     assert rtk["verdict"] == "contradicted"  # pFAK Y397 falls under drug
-    assert "row 1" in ranking.iloc[0]["supporting"]  # pSTAT3 is evidence row 1
+    assert "evidence #1)" in ranking.iloc[0]["supporting"]  # pSTAT3 is evidence row 1
     assert "MYSTERY1" in result.output  # unknown targets are reported
     audit = pd.read_csv(tmp_path / "ranking_contributions.csv")
-    assert set(audit["source"]) >= {"ev.csv row 2", "ev.csv row 3"}
+    assert set(audit["source"]) >= {"ev.csv, row 2", "ev.csv, row 3"}  # spreadsheet rows
 
 
 def test_unknown_assay_is_a_one_line_error_naming_the_row(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_walk_skips_answered_steps_and_prints_the_plan(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "3 of 8 steps answered by the data; 5 to do." in out
-    assert "pFAK_Y397 under Defactinib: log2FC -0.1 (se 0.2) in blot.csv row 2 -> persists" in out
+    assert "pFAK_Y397 under Defactinib: log2FC -0.1 (se 0.2) in blot.csv, row 2 -> persists" in out
     assert "fold resistance 4.2 (95% CI 3.1-5.6) -> confirmed" in out
     plan = out.split("Remaining plan:")[1]
     assert "2. drug_stock" in plan and "6. rtk_bypass" in plan

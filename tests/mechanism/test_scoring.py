@@ -148,3 +148,23 @@ def test_baseline_rtk_status_uses_the_knowledge_base_thresholds() -> None:
     assert baseline_rtk_status(pd.Series({"ERBB2": high, "EGFR": 1.0}))[0] == "RTK-high"
     assert baseline_rtk_status(pd.Series({"ERBB2": low * 0.5}))[0] == "RTK-low"
     assert baseline_rtk_status(pd.Series({"ERBB2": (high + low) / 2}))[0] == "intermediate"
+
+
+def test_a_row_matching_both_sides_is_cited_once_on_its_net_side() -> None:
+    # pFAK Y397 under drug matches RTK bypass's "persists" (supports) and "falls"
+    # (contradicts) markers; a small fall with a tight se persists on balance.
+    ev = pd.DataFrame(
+        [("western", "pFAK_Y397", "drug_vs_vehicle", -0.24, np.nan, 0.1, 3, "b.csv, row 4")],
+        columns=list(EVIDENCE_COLUMNS),
+    )
+    result = score_mechanisms(ev)
+    audit = result.contributions[result.contributions["mechanism"] == "rtk_bypass"]
+    assert set(audit["role"]) == {"supports", "contradicts"}  # both markers matched
+    net = audit["contribution"].sum()
+    rtk = result.table.set_index("mechanism").loc["rtk_bypass"]
+    cited_in = [c for c in ("supporting", "contradicting") if "evidence #1)" in rtk[c]]
+    assert cited_in == ["supporting" if net > 0 else "contradicting"]
+    # a clear fall is cited only as contradicting
+    ev.loc[0, "log2_fold_change"] = -2.0
+    rtk = score_mechanisms(ev).table.set_index("mechanism").loc["rtk_bypass"]
+    assert "evidence #1)" in rtk["contradicting"] and "evidence #1)" not in rtk["supporting"]

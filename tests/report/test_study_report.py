@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 
 from resistlab.cli.main import app
 from resistlab.errors import FileFormatError
+from resistlab.provenance import citations
 from resistlab.report.study import write_study_report
 
 STUDY = Path(__file__).resolve().parents[2] / "examples" / "defactinib-study"
@@ -66,6 +69,74 @@ def test_evidence_comes_from_every_assay_with_sources(report: Path) -> None:
     assert 3.5 < fold["log2_fold_change"].iloc[0] < 4.5  # ~15x by IC50 (README: GR gives ~6x)
 
 
+def _line(path: Path, row: int) -> dict[str, str]:
+    """The record at spreadsheet `row` of a CSV (header row 1), read with the csv module."""
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    return dict(zip(rows[0], rows[row - 1], strict=True))
+
+
+def test_every_evidence_number_is_found_at_the_file_and_row_it_cites(report: Path) -> None:
+    evidence = pd.read_csv(report / "evidence.csv")
+    lanes = pd.read_csv(STUDY / "blots" / "lanes.csv")
+    checked: set[str] = set()
+    for rec in evidence.itertuples():
+        cited = citations(rec.source)
+        assert cited and cited[0].rows, rec.source  # a file and its row(s), first
+        first = cited[0]
+        assert ".out." not in rec.source  # no temporary folder leaks into a citation
+        value = float(rec.log2_fold_change)
+        if rec.assay in ("dose_response", "rnaseq", "pathway", "synergy"):
+            record = _line(report / first.file, first.rows[0])  # a table beside the report
+            column = {
+                "fold_resistance.csv": "log2_fold",
+                "de.csv": "log2FoldChange",
+                "gsea.csv": "nes",
+                "progeny.csv": "score",
+                "blocks.csv": "zip_mean",
+            }[Path(first.file).name]
+            scale = 10.0 if column == "zip_mean" else 1.0  # synergy points / 10 (documented)
+            assert float(record[column]) / scale == pytest.approx(value, rel=1e-9)
+            if Path(first.file).name == "de.csv" and "symbol" in record:
+                assert record["symbol"] == rec.target
+        elif rec.assay == "western":  # raw exports: the cited rows are the compared lanes
+            want = (
+                lanes["treatment"].eq("vehicle")
+                if rec.comparison == "resistant_vs_parental"
+                else lanes["condition"].eq("resistant")
+            )
+            for place in cited:
+                assert (STUDY / place.file).is_file()
+                names = {_line(STUDY / place.file, r)["Name"] for r in place.rows}
+                mine = lanes[want & lanes["file"].eq(Path(place.file).name)]
+                assert names == set(mine["lane"].astype(str)), place
+        elif rec.assay == "rtk_array":  # raw spots: every cited row is a spot of the target
+            for place in cited:
+                for r in place.rows:
+                    with (STUDY / place.file).open() as handle:
+                        line = handle.read().splitlines()[r - 1]
+                    assert line.split(",")[2] == rec.target
+        checked.add(rec.assay)
+    assert checked == {"dose_response", "western", "rtk_array", "rnaseq", "pathway", "synergy"}
+
+
+def test_every_link_in_the_page_resolves(report: Path) -> None:
+    page = (report / "report.html").read_text()
+    ids = set(re.findall(r'id="([^"]+)"', page)) | set(re.findall(r"id='([^']+)'", page))
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    local = [h for h in hrefs if not h.startswith(("http://", "https://"))]
+    assert len(local) > 200  # tables, evidence sources and the mechanisms' citations
+    for href in local:
+        if href.startswith("#"):
+            assert href[1:] in ids, href
+        else:
+            assert (report / href).resolve().is_file(), href
+    # the mechanisms cite evidence rows, and the evidence rows cite raw study files
+    assert 'href="#evidence-11"' in page
+    assert any(h.endswith("blots/blot1_HER2.csv") for h in local)
+    assert 'href="#t-dose-response-fold-resistance-csv-2"' in page  # the headline fold
+
+
 def test_page_has_every_section_and_embedded_figures(report: Path) -> None:
     page = (report / "report.html").read_text()
     for section in SECTIONS:
@@ -106,6 +177,19 @@ def test_report_renders_in_headless_chromium(report: Path) -> None:
         images = driver.find_elements(By.TAG_NAME, "img")
         widths = [driver.execute_script("return arguments[0].naturalWidth", i) for i in images]
         assert len(widths) >= 10 and min(widths) > 100  # every figure decoded and drawn
+        # a click on a mechanism's evidence goes to that row of the evidence table
+        link = driver.find_element(By.CSS_SELECTOR, '#mechanism-rtk_bypass a[href^="#evidence-"]')
+        number = link.text.removeprefix("evidence #")
+        link.click()
+        row = driver.find_element(By.CSS_SELECTOR, "tr:target")
+        assert row.get_attribute("id") == f"evidence-{number}"
+        assert row.find_element(By.TAG_NAME, "td").text == number
+        top = driver.execute_script("return arguments[0].getBoundingClientRect().top", row)
+        assert 0 <= top < 900  # scrolled into view
+        # and the headline fold resistance goes to its row of fold_resistance.csv
+        driver.find_element(By.CSS_SELECTOR, ".summary a[href^='#t-dose-response']").click()
+        row = driver.find_element(By.CSS_SELECTOR, "tr:target")
+        assert "MDA-MB-231-DefR" in row.text
     finally:
         driver.quit()
 

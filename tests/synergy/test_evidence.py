@@ -92,7 +92,8 @@ def test_planted_synergy_maps_to_log2_scale_with_canonical_target(planted_blocks
     block = planted_blocks.set_index("block_id").loc[RESISTANT]
     width = (block["bliss_ci_high"] - block["bliss_ci_low"]) / (2 * 1.959964) / 10
     assert resistant["se"] == pytest.approx(width)
-    assert "out/blocks.csv, block MDA-MB-231-DefR" in resistant["source"]
+    row = list(planted_blocks["block_id"]).index(RESISTANT) + 2  # spreadsheet row, header 1
+    assert f"out/blocks.csv, row {row}, block MDA-MB-231-DefR" in resistant["source"]
     parental = by_comparison.loc["combination_vs_additivity_parental"]
     assert abs(parental["log2_fold_change"]) < 0.2
 

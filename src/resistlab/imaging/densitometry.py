@@ -55,6 +55,7 @@ import yaml
 from scipy import stats
 
 from resistlab.errors import InputError
+from resistlab.provenance import citations, cite_many
 
 __all__ = [
     "DENSITOMETRY_EVIDENCE_COLUMNS",
@@ -459,8 +460,13 @@ class DensitometryComparison:
 
 
 def _files(sources: Iterable[str]) -> str:
-    names = dict.fromkeys(s.split(",")[0].split(" / ")[0] for s in sources)
-    return "; ".join(names)
+    """Cite the files and spreadsheet rows of `sources` compactly (`resistlab.provenance`)."""
+    places: list[tuple[str, int | None]] = []
+    for text in sources:
+        for found in citations(text):
+            name = found.file if found.sheet is None else f"{found.file}, sheet '{found.sheet}'"
+            places += [(name, row) for row in found.rows] or [(name, None)]
+    return cite_many(places)
 
 
 def compare_conditions(

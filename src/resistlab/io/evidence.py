@@ -7,12 +7,25 @@ from pathlib import Path
 import pandas as pd
 
 from resistlab.errors import FileFormatError, InputError
+from resistlab.provenance import cite, data_row
 
 __all__ = ["read_evidence"]
 
 
-def read_evidence(paths: list[Path]) -> pd.DataFrame:
-    """Read and stack evidence tables (CSV/TSV/XLSX); ``source`` defaults to file and row."""
+def _name(path: Path, root: Path | None) -> str:
+    if root is not None and path.resolve().is_relative_to(root.resolve()):
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    return path.name
+
+
+def read_evidence(paths: list[Path], *, relative_to: Path | None = None) -> pd.DataFrame:
+    """Read and stack evidence tables (CSV/TSV/XLSX).
+
+    Each row's ``source`` cites the file and spreadsheet row it was read from
+    (``ev.csv, row 2``), followed by the table's own ``source`` text in parentheses
+    when it has one. Files under `relative_to` are cited by their path from there,
+    others by name.
+    """
     frames = []
     for path in paths:
         if not path.exists():
@@ -36,10 +49,15 @@ def read_evidence(paths: list[Path]) -> pd.DataFrame:
                 "comparison, log2_fold_change and optionally p_value, se, n, source"
             )
             raise FileFormatError(msg)
-        if "source" not in frame:
-            frame["source"] = [f"{path.name} row {i + 2}" for i in range(len(frame))]
-        frame["source"] = frame["source"].fillna("").astype(str)
-        empty = frame["source"] == ""
-        frame.loc[empty, "source"] = [f"{path.name} row {i + 2}" for i in frame.index[empty]]
+        name = _name(path, relative_to)
+        given = (
+            frame["source"].fillna("").astype(str).str.strip()
+            if "source" in frame
+            else pd.Series("", index=frame.index)
+        )
+        frame["source"] = [
+            cite(name, data_row(i)) + (f" ({text})" if text else "")
+            for i, text in zip(range(len(frame)), given, strict=True)
+        ]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -132,9 +132,12 @@ class MechanismRanking:
         One row per mechanism, best first: ``mechanism``, ``name``, ``score``
         (log-odds), ``confidence``, ``verdict``, ``supporting``, ``contradicting``,
         ``missing``, ``next_experiments``, ``combinations``,
-        ``counts_as_fak_inhibitor_resistance``.
+        ``counts_as_fak_inhibitor_resistance``. ``supporting`` and ``contradicting``
+        cite evidence rows as ``evidence #N``, the N-th row of the evidence table
+        (1-based), each on the side of its net contribution.
     contributions : DataFrame
-        One row per (evidence row, marker) match with its contribution: the audit trail.
+        One row per (evidence row, marker) match with its contribution: the audit trail;
+        ``evidence_row`` is the same N.
     unresolved : DataFrame
         Evidence rows whose target the knowledge base does not know.
     unmatched : DataFrame
@@ -200,7 +203,7 @@ def _verdict(tested: bool, confidence: float) -> str:
 
 def _cite(rows: pd.DataFrame) -> str:
     return "; ".join(
-        f"{t} ({a}, log2FC {v:+.2f}, row {r})"
+        f"{t} ({a}, log2FC {v:+.2f}, evidence #{r})"
         for t, a, v, r in zip(
             rows["target"],
             rows["assay"],
@@ -209,6 +212,20 @@ def _cite(rows: pd.DataFrame) -> str:
             strict=True,
         )
     )
+
+
+def _net_by_row(mine: pd.DataFrame) -> pd.DataFrame:
+    """One row per evidence row with its net contribution, in first-match order.
+
+    An evidence row can match a supporting and a contradicting marker of one mechanism
+    (pFAK Y397 that persists under drug supports RTK bypass; one that falls contradicts
+    it): it is cited once, on the side its net contribution falls.
+    """
+    if mine.empty:
+        return mine
+    net = mine.groupby("evidence_row", sort=False)["contribution"].sum()
+    first = mine.drop_duplicates("evidence_row").set_index("evidence_row")
+    return first.assign(contribution=net).reset_index()
 
 
 def _describe(marker: Marker) -> str:
@@ -333,9 +350,10 @@ def score_mechanisms(
         else:
             confidence = float(1.0 / (1.0 + np.exp(-score)))
         measured = set(mine["marker"])
-        # rows that moved the score (|contribution| >= 0.1 log-odds) are cited
-        supporting = mine[mine["contribution"] >= 0.1]
-        contradicting = mine[mine["contribution"] <= -0.1]
+        # rows whose net contribution moved the score by 0.1 log-odds or more are cited
+        cited = _net_by_row(mine)
+        supporting = cited[cited["contribution"] >= 0.1]
+        contradicting = cited[cited["contribution"] <= -0.1]
         missing = [
             m for k, m in enumerate(mech.markers) if m.role == "supports" and k not in measured
         ]

@@ -212,10 +212,14 @@ def run_rnaseq(
     seed: int = 0,
     figures: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    cite_as: str = "",
 ) -> tuple[list[str], list[str]]:
     """Run the whole RNA-seq analysis into `output`; return (summary lines, warnings).
 
     The study report calls this too, so the command and the report write the same files.
+    Evidence rows cite ``de.csv``, ``gsea.csv`` and ``progeny.csv`` by name (they sit
+    beside ``evidence.csv``), or under the folder `cite_as` when given (the study report
+    cites ``rnaseq/de.csv``).
     """
     from resistlab.rnaseq import deseq, variance_stabilizing_transformation
     from resistlab.rnaseq.evidence import rnaseq_evidence
@@ -266,7 +270,7 @@ def run_rnaseq(
         gsea=gsea[gsea["collection"] == "resistance"],
         activity=tables["progeny"],
         comparison=f"{num}_vs_{den}",
-        source=str(output / "de.csv"),
+        source=f"{cite_as}/de.csv" if cite_as else "de.csv",
     )
     update(7, total)
     rendered: dict[str, Figure] = {}

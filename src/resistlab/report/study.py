@@ -27,6 +27,7 @@ import pandas as pd
 
 from resistlab.io.study import PlateFiles, StudySpec, read_study
 from resistlab.mechanism.scoring import EVIDENCE_COLUMNS, MechanismRanking, score_mechanisms
+from resistlab.provenance import cite, data_row
 
 __all__ = ["SectionResult", "StudyResult", "analyse_study", "write_study_report"]
 
@@ -76,6 +77,14 @@ def _relative(path: Path, root: Path) -> str:
     return str(path)
 
 
+def _cite_from_study(table: pd.DataFrame, files: list[Path], folder: Path) -> pd.DataFrame:
+    """Cite the reader's files (named by file name) by their path in the study folder."""
+    paths: dict[str, str] = {}
+    for path in files:
+        paths.setdefault(Path(path).name, _relative(Path(path), folder))
+    return table.assign(file=[paths.get(str(f), str(f)) for f in table["file"]])
+
+
 def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
     from resistlab.report.plate_study import analyse_plates, write_plate_study
 
@@ -86,7 +95,9 @@ def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
     section.notes += list(study.notes)
     rows = []
     if study.fold is not None:
-        fold = study.fold[study.fold["cell_line"] == spec.resistant]
+        table = f"{out.name}/fold_resistance.csv"
+        fold = study.fold.reset_index(drop=True)
+        fold = fold[fold["cell_line"] == spec.resistant]
         section.tables["fold_resistance"] = study.fold
         for rec in fold.itertuples():
             section.summary.append(
@@ -103,8 +114,10 @@ def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
                     "p_value": rec.p_value,
                     "se": rec.se_log2,
                     "n": np.nan,
-                    "source": f"{_relative(out, out.parent)}/fold_resistance.csv "
-                    f"({', '.join(p.export.name for p in spec.plates)})",
+                    "source": f"{cite(table, data_row(int(str(rec.Index))))} "
+                    f"(IC50 ratio of the curves fitted to "
+                    f"{', '.join(_relative(p.export, spec.folder) for p in spec.plates)}; "
+                    f"every well in {out.name}/wells.csv cites its plate file and row)",
                 }
             )
     if study.gr is not None:
@@ -172,8 +185,10 @@ def _drug_holiday(spec: StudySpec, out: Path) -> SectionResult:
     section.figures = [p for p in write_plate_study(study, out) if p.suffix == ".png"]
     rows = []
     if study.fold is not None:
-        fold = study.fold[study.fold["cell_line"] == spec.holiday_line]
-        section.tables["fold_after_holiday"] = study.fold
+        table = f"{out.name}/fold_resistance.csv"
+        fold = study.fold.reset_index(drop=True)
+        fold = fold[fold["cell_line"] == spec.holiday_line]
+        section.tables["fold_resistance"] = study.fold
         for rec in fold.itertuples():
             section.summary.append(
                 f"After the drug holiday the IC50 is {rec.fold:.2f}x that of the line kept on "
@@ -188,7 +203,9 @@ def _drug_holiday(spec: StudySpec, out: Path) -> SectionResult:
                     "p_value": rec.p_value,
                     "se": rec.se_log2,
                     "n": np.nan,
-                    "source": f"{_relative(out, out.parent)}/fold_resistance.csv",
+                    "source": f"{cite(table, data_row(int(str(rec.Index))))} "
+                    f"(IC50 ratio of the curves fitted to "
+                    f"{', '.join(_relative(p.export, spec.folder) for p in spec.holiday_plates)})",
                 }
             )
     section.evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
@@ -201,8 +218,10 @@ def _western(spec: StudySpec, out: Path) -> SectionResult:
 
     cfg = spec.western
     section = SectionResult("western", "Western blots")
-    bands = read_densitometry(
-        list(cfg["exports"]), layout=cfg.get("layout"), lanes=cfg.get("lanes")
+    bands = _cite_from_study(
+        read_densitometry(list(cfg["exports"]), layout=cfg.get("layout"), lanes=cfg.get("lanes")),
+        cfg["exports"],
+        spec.folder,
     )
     normalized = normalize_bands(bands, loading_control=cfg.get("loading_control", "GAPDH"))
     out.mkdir(parents=True, exist_ok=True)
@@ -233,8 +252,6 @@ def _western(spec: StudySpec, out: Path) -> SectionResult:
         if frames
         else pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
     )
-    for name, table in section.tables.items():
-        table.to_csv(out / f"{name}.csv", index=False)
     return section
 
 
@@ -245,8 +262,10 @@ def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
 
     cfg = spec.rtk_array
     section = SectionResult("rtk_array", "Phospho-RTK array")
-    spots = read_densitometry(
-        list(cfg["exports"]), layout=cfg.get("layout"), lanes=cfg.get("lanes")
+    spots = _cite_from_study(
+        read_densitometry(list(cfg["exports"]), layout=cfg.get("layout"), lanes=cfg.get("lanes")),
+        cfg["exports"],
+        spec.folder,
     )
     kwargs: dict[str, Any] = {}
     if cfg.get("reference_spots"):
@@ -257,7 +276,6 @@ def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
     out.mkdir(parents=True, exist_ok=True)
     table = result.to_frame()
     section.tables["fold_changes"] = table
-    table.to_csv(out / "fold_changes.csv", index=False)
     hits = table[table["hit"]]
     if len(hits):
         names = ", ".join(
@@ -288,6 +306,7 @@ def _rnaseq(spec: StudySpec, out: Path) -> SectionResult:
         contrast=contrast,
         tx2gene=cfg.get("tx2gene"),
         permutations=1000,
+        cite_as=out.name,
     )
     section = SectionResult("rnaseq", "RNA-seq: differential expression and pathways")
     section.summary += summary[:-1]
@@ -312,9 +331,9 @@ def _synergy(spec: StudySpec, out: Path) -> SectionResult:
     qc = combination_qc(matrices)
     wells, blocks = score_blocks(matrices, ("bliss", "zip"), n_boot=300, seed=0)
     blocks = pd.concat([blocks, qc[["n_outliers", "replicate_sd", "qc_warnings"]]], axis=1)
+    blocks["plates"] = _block_plates(blocks, spec)
     out.mkdir(parents=True, exist_ok=True)
     wells.to_csv(out / "wells.csv", index=False)
-    blocks.to_csv(out / "blocks.csv", index=False)
     section.tables["blocks"] = blocks
     for _, rec in blocks.iterrows():
         line = str(rec["cell_line"]) or "the resistant line"
@@ -334,11 +353,31 @@ def _synergy(spec: StudySpec, out: Path) -> SectionResult:
     return section
 
 
+def _block_plates(blocks: pd.DataFrame, spec: StudySpec) -> list[str]:
+    """List the plate exports (study paths) whose map holds each block's line and pair."""
+    from resistlab.io import read_plate_map
+
+    pairs: list[tuple[str, set[tuple[str, frozenset[str]]]]] = []
+    for plate in spec.synergy_plates:
+        wells = read_plate_map(plate.map).wells
+        wells = wells[wells["drug2"].notna() & wells["drug"].notna()]
+        keys = {
+            (str(line), frozenset((str(a).lower(), str(b).lower())))
+            for line, a, b in zip(wells["cell_line"], wells["drug"], wells["drug2"], strict=True)
+        }
+        pairs.append((_relative(plate.export, spec.folder), keys))
+    out = []
+    for line, d1, d2 in zip(blocks["cell_line"], blocks["drug1"], blocks["drug2"], strict=True):
+        key = (str(line), frozenset((str(d1).lower(), str(d2).lower())))
+        out.append("; ".join(name for name, keys in pairs if key in keys))
+    return out
+
+
 def _evidence_files(spec: StudySpec) -> SectionResult:
     from resistlab.io.evidence import read_evidence
 
     section = SectionResult("evidence_files", "Evidence entered by hand")
-    section.evidence = read_evidence(list(spec.evidence))
+    section.evidence = read_evidence(list(spec.evidence), relative_to=spec.folder)
     section.summary.append(
         f"{len(section.evidence)} rows from {', '.join(p.name for p in spec.evidence)}."
     )
@@ -393,10 +432,11 @@ def analyse_study(
     headline: dict[str, Any] = {"study": spec.name, "drug": spec.drug}
     fold = next((s for s in sections if s.name == "dose_response"), None)
     if fold is not None and "fold_resistance" in fold.tables:
-        rows = fold.tables["fold_resistance"]
+        rows = fold.tables["fold_resistance"].reset_index(drop=True)
         rows = rows[rows["cell_line"] == spec.resistant]
         if len(rows):
             headline["fold"] = rows.iloc[0].to_dict()
+            headline["fold"]["row"] = data_row(int(rows.index[0]))
     if fold is not None and "gr_metrics" in fold.tables:
         gr = fold.tables["gr_metrics"]
         lines = list(gr["cell_line"].astype(str))
@@ -410,6 +450,10 @@ def analyse_study(
                 "gec50_ratio": value(spec.resistant, "GEC50") / value(spec.parental, "GEC50"),
                 "grinf_parental": value(spec.parental, "GRinf"),
                 "grinf_resistant": value(spec.resistant, "GRinf"),
+                "rows": (
+                    data_row(lines.index(spec.parental)),
+                    data_row(lines.index(spec.resistant)),
+                ),
             }
     sections.append(_troubleshooting(evidence, headline))
     return StudyResult(spec, sections, evidence, ranking, headline)
@@ -490,6 +534,12 @@ def write_study_report(
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         result = analyse_study(folder, work, progress=progress)
+        for section in result.sections:  # each table is <section>/<name>.csv beside the report
+            for name, table in section.tables.items():
+                path = work / section.name / f"{name}.csv"
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    table.to_csv(path, index=False)
         result.evidence.to_csv(work / "evidence.csv", index=False)
         result.ranking.to_frame().to_csv(work / "ranking.csv", index=False)
         result.ranking.contributions.to_csv(work / "ranking_contributions.csv", index=False)

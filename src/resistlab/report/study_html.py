@@ -3,21 +3,31 @@
 Summary first (fold resistance with its CI, the mechanisms with confidence and verdict,
 the combinations to try, the next experiments), then each assay's section with its
 figures and tables, the evidence table with every row's source, methods (software
-versions and parameters) and references. Tables link to the CSV files written beside the
-report, so every number leads back to its file and row.
+versions and parameters) and references.
+
+Every number leads back to its file and row: each table shows the spreadsheet row of
+the CSV it was written to (beside the report) and links to that CSV; each evidence row's
+source is a link to the table row or raw study file it cites (`resistlab.provenance`);
+each mechanism's supporting and contradicting evidence links to its evidence row; the
+summary's numbers link to the rows they were read from.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import os
 import platform
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from resistlab.provenance import citations, data_row
 
 if TYPE_CHECKING:
     from resistlab.report.study import SectionResult, StudyResult
@@ -44,6 +54,8 @@ figure img { max-width: 100%; border: 1px solid #e5e9ee; }
 figcaption { font-size: 0.8em; color: #5b6673; }
 .note { color: #8a5a00; font-size: 0.9em; } nav a { margin-right: 12px; }
 .wrap { overflow-x: auto; max-width: 100%; }
+td.row { color: #8a94a0; } tr:target { background: #fff3c4; }
+a.cite { color: inherit; text-decoration: underline dotted; }
 """
 
 _SHOWN_ROWS = 25
@@ -61,28 +73,96 @@ def _fmt(value: object) -> str:
     return _esc(value)
 
 
+@dataclass
+class _Links:
+    """Where cited files and rows are: in-page table rows, output files, study files."""
+
+    root: Path  # the report folder (being built)
+    study: Path  # the study folder
+    rows: dict[tuple[str, int], str] = field(default_factory=dict)  # (csv, row) -> anchor
+
+    @staticmethod
+    def anchor(csv: str, row: int) -> str:
+        return "t-" + re.sub(r"[^A-Za-z0-9]+", "-", csv).strip("-") + f"-{row}"
+
+    def show(self, csv: str, count: int) -> None:
+        for i in range(count):
+            self.rows[(csv, data_row(i))] = self.anchor(csv, data_row(i))
+
+    def href(self, file: str, rows: tuple[int, ...]) -> str | None:
+        if len(set(rows)) == 1 and (file, rows[0]) in self.rows:
+            return "#" + self.rows[(file, rows[0])]
+        if (self.root / file).is_file():
+            return file
+        if (self.study / file).is_file():  # the report folder is built beside its final place
+            return Path(os.path.relpath(self.study / file, self.root)).as_posix()
+        return None
+
+    def text(self, value: object) -> str:
+        """Escape `value`, turning every file citation it holds into a link."""
+        text = str(value)
+        out, at = [], 0
+        for found in citations(text):
+            link = self.href(found.file, found.rows)
+            if link is None:
+                continue
+            out.append(_esc(text[at : found.start]))
+            piece = _esc(text[found.start : found.end])
+            out.append(f'<a class="cite" href="{_esc(link)}">{piece}</a>')
+            at = found.end
+        out.append(_esc(text[at:]))
+        return "".join(out)
+
+
 def _table(
-    frame: pd.DataFrame, *, columns: list[str] | None = None, rows: int = _SHOWN_ROWS
+    frame: pd.DataFrame,
+    links: _Links,
+    *,
+    csv: str | None = None,
+    columns: list[str] | None = None,
+    rows: int = _SHOWN_ROWS,
+    cited: tuple[str, ...] = ("source", "files", "plates", "supporting", "contradicting"),
 ) -> str:
+    """Render `frame`; with `csv`, a first column gives each row's spreadsheet row there."""
     view = frame[columns] if columns else frame
     hidden = 0
     if columns is None and view.shape[1] > 12:
         hidden = view.shape[1] - 12
         view = view.iloc[:, :12]
-    head = "".join(f"<th>{_esc(c)}</th>" for c in view.columns)
+    head = ("<th>row</th>" if csv else "") + "".join(f"<th>{_esc(c)}</th>" for c in view.columns)
     body = []
-    for _, row in view.head(rows).iterrows():
+    for i, (_, row) in enumerate(view.head(rows).iterrows()):
         cells = []
-        for value in row:
+        for name, value in row.items():
+            if str(name) in cited and isinstance(value, str):
+                cells.append(f"<td>{_evidence_links(links.text(value))}</td>")
+                continue
             cls = ' class="num"' if isinstance(value, int | float) else ""
             cells.append(f"<td{cls}>{_fmt(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        if csv:
+            n = data_row(i)
+            body.append(
+                f'<tr id="{links.anchor(csv, n)}"><td class="row">{n}</td>'
+                + "".join(cells)
+                + "</tr>"
+            )
+        else:
+            body.append("<tr>" + "".join(cells) + "</tr>")
     more = (
         f'<p class="meta">{len(view) - rows} more rows in the CSV.</p>' if len(view) > rows else ""
     )
     if hidden:
         more += f'<p class="meta">{hidden} more columns in the CSV.</p>'
     return f'<div class="wrap"><table><tr>{head}</tr>{"".join(body)}</table></div>{more}'
+
+
+def _evidence_links(text: str) -> str:
+    """Link ``evidence #N`` (the mechanisms' citations) to the evidence table's row N."""
+    return re.sub(
+        r"evidence #(\d+)",
+        lambda m: f'<a class="cite" href="#evidence-{m[1]}">evidence #{m[1]}</a>',
+        text,
+    )
 
 
 def _figure(path: Path, root: Path) -> str:
@@ -98,34 +178,66 @@ def _verdict(value: str) -> str:
     return f'<span class="verdict-{value.replace(" ", "-")}">{_esc(value)}</span>'
 
 
-def _summary(result: StudyResult) -> str:
+def _at(links: _Links, csv: str, row: int, text: str) -> str:
+    """`text` (already HTML) linked to a table row of the report, or to its CSV."""
+    href = links.href(csv, (row,))
+    return f'<a class="cite" href="{_esc(href)}">{text}</a>' if href else text
+
+
+def _combination(name: str, evidence: pd.DataFrame) -> str:
+    """Name a recommended combination with the synergy this study measured, if any."""
+    from resistlab.synergy.evidence import POINTS_PER_LOG2_UNIT
+
+    tested = (
+        (evidence["assay"] == "synergy")
+        & (evidence["comparison"] == "combination_vs_additivity")
+        & (evidence["target"].astype(str) == name)
+    ).to_numpy()
+    if not tested.any():
+        return f"<b>{_esc(name)}</b> (not tested here)"
+    k = int(tested.nonzero()[0][0]) + 1
+    points = float(evidence["log2_fold_change"].iloc[k - 1]) * POINTS_PER_LOG2_UNIT
+    return (
+        f'<b>{_esc(name)}</b> (synergy {points:+.1f} points, <a class="cite" '
+        f'href="#evidence-{k}">evidence #{k}</a>)'
+    )
+
+
+def _summary(result: StudyResult, links: _Links) -> str:
     parts = []
     fold = result.headline.get("fold")
     if fold:
+        number = _at(
+            links, "dose_response/fold_resistance.csv", fold["row"], f"<b>{fold['fold']:.1f}x</b>"
+        )
         parts.append(
-            f"<p><b>{_esc(fold['cell_line'])}</b> is <b>{fold['fold']:.1f}x</b> resistant to "
+            f"<p><b>{_esc(fold['cell_line'])}</b> is {number} resistant to "
             f"{_esc(fold['drug'])} (IC50 ratio, 95 % CI {fold['fold_ci_low']:.1f}-"
             f"{fold['fold_ci_high']:.1f}, p = {fold['p_value']:.2g}) against "
             f"{_esc(fold['reference_line'])}.</p>"
         )
     gr = result.headline.get("gr")
     if gr:
+        csv = "dose_response/gr_metrics.csv"
+        parental, resistant = (_at(links, csv, row, str(row)) for row in gr["rows"])
+        where = f" (gr_metrics.csv rows {parental} and {resistant})"
         parts.append(
             f"<p>Growth-rate corrected (GR metrics, time-zero plate): GR50 ratio "
             f"{gr['gr50_ratio']:.1f}x, GEC50 ratio {gr['gec50_ratio']:.1f}x; GRinf "
             f"{gr['grinf_parental']:+.2f} (parental) vs {gr['grinf_resistant']:+.2f} "
-            "(resistant): the resistant line grows slower and the drug becomes cytostatic "
-            "rather than cytotoxic, which inflates the plain IC50 ratio.</p>"
+            f"(resistant){where}: the resistant line grows slower and the drug becomes "
+            "cytostatic rather than cytotoxic, which inflates the plain IC50 ratio.</p>"
             if gr["grinf_resistant"] > 0 > gr["grinf_parental"]
             else f"<p>Growth-rate corrected (GR metrics): GR50 ratio {gr['gr50_ratio']:.1f}x, "
-            f"GEC50 ratio {gr['gec50_ratio']:.1f}x.</p>"
+            f"GEC50 ratio {gr['gec50_ratio']:.1f}x{where}.</p>"
         )
     ranking = result.ranking.table
     tested = ranking[ranking["verdict"] != "untested"]
     if len(tested):
         items = "".join(
             f"<li>{_esc(r['name'])}: {_verdict(str(r['verdict']))} "
-            f"(confidence {r['confidence']:.2f})</li>"
+            f'(<a class="cite" href="#mechanism-{_esc(r["mechanism"])}">confidence '
+            f"{r['confidence']:.2f}</a>)</li>"
             for _, r in tested.head(3).iterrows()
         )
         parts.append(f"<p>Mechanisms the evidence weighs most:</p><ol>{items}</ol>")
@@ -133,8 +245,9 @@ def _summary(result: StudyResult) -> str:
     combos = [c for value in supported["combinations"] for c in str(value).split("; ") if c]
     if combos:
         parts.append(
-            "<p>Combinations to try: "
-            + ", ".join(f"<b>{_esc(c)}</b>" for c in dict.fromkeys(combos))
+            "<p>Combinations to try (the mechanisms' combinations; synergy where this study "
+            "tested them): "
+            + ", ".join(_combination(c, result.evidence) for c in dict.fromkeys(combos))
             + ".</p>"
         )
     open_questions = ranking[
@@ -157,14 +270,18 @@ def _summary(result: StudyResult) -> str:
     return '<section class="summary">' + "".join(parts) + "</section>"
 
 
-def _section(section: SectionResult, root: Path) -> str:
+def _section(section: SectionResult, root: Path, links: _Links) -> str:
     out = [f'<h2 id="{section.name}">{_esc(section.title)}</h2>']
-    out += [f"<p>{_esc(line)}</p>" for line in section.summary]
-    out += [f'<p class="note">{_esc(line)}</p>' for line in section.notes]
+    out += [f"<p>{links.text(line)}</p>" for line in section.summary]
+    out += [f'<p class="note">{links.text(line)}</p>' for line in section.notes]
     out += [_figure(p, root) for p in section.figures]
     for name, table in section.tables.items():
-        out.append(f"<h3>{_esc(name.replace('_', ' '))}</h3>")
-        out.append(_table(table))
+        csv = f"{section.name}/{name}.csv"
+        out.append(
+            f"<h3>{_esc(name.replace('_', ' '))} "
+            f'<a class="meta" href="{_esc(csv)}">{_esc(csv)}</a></h3>'
+        )
+        out.append(_table(table, links, csv=csv))
     if section.evidence is not None and len(section.evidence):
         out.append(f'<p class="meta">{len(section.evidence)} evidence rows.</p>')
     return "\n".join(out)
@@ -213,8 +330,54 @@ def _references(result: StudyResult) -> str:
     return "<h2 id='references'>References</h2><ol>" + "".join(items) + "</ol>"
 
 
+def _mechanism_table(ranking: pd.DataFrame, links: _Links) -> str:
+    columns = ["name", "verdict", "confidence", "supporting", "contradicting", "combinations"]
+    head = "".join(f"<th>{c}</th>" for c in columns)
+    body = []
+    for _, r in ranking.iterrows():
+        cells = [
+            _esc(r["name"]),
+            _verdict(str(r["verdict"])),
+            "" if pd.isna(r["confidence"]) else f"{r['confidence']:.2f}",
+            _evidence_links(_esc(r["supporting"])),
+            _evidence_links(_esc(r["contradicting"])),
+            _esc(r["combinations"]),
+        ]
+        body.append(
+            f'<tr id="mechanism-{_esc(r["mechanism"])}">'
+            + "".join(
+                f'<td class="num">{c}</td>' if k == 2 else f"<td>{c}</td>"
+                for k, c in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    return f'<div class="wrap"><table><tr>{head}</tr>{"".join(body)}</table></div>'
+
+
+def _evidence_table(evidence: pd.DataFrame, links: _Links) -> str:
+    columns = ["assay", "target", "comparison", "log2_fold_change", "p_value", "se", "n"]
+    head = "<th>#</th>" + "".join(f"<th>{c}</th>" for c in [*columns, "source"])
+    body = []
+    for k, (_, r) in enumerate(evidence.iterrows(), start=1):
+        cells = "".join(
+            f'<td class="num">{_fmt(r[c])}</td>'
+            if c not in ("assay", "target", "comparison")
+            else f"<td>{_esc(r[c])}</td>"
+            for c in columns
+        )
+        body.append(
+            f'<tr id="evidence-{k}"><td class="row">{k}</td>{cells}'
+            f"<td>{links.text(r['source'])}</td></tr>"
+        )
+    return f'<div class="wrap"><table><tr>{head}</tr>{"".join(body)}</table></div>'
+
+
 def render_study(result: StudyResult, root: Path) -> str:
-    """Render the report page; figures under `root` are embedded."""
+    """Render the report page; figures under `root` are embedded, citations linked."""
+    links = _Links(root, Path(result.spec.folder))
+    for section in result.sections:
+        for name, table in section.tables.items():
+            links.show(f"{section.name}/{name}.csv", min(len(table), _SHOWN_ROWS))
     ranking = result.ranking.table
     nav = "".join(f'<a href="#{s.name}">{_esc(s.title.split(":")[0])}</a>' for s in result.sections)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -225,28 +388,20 @@ def render_study(result: StudyResult, root: Path) -> str:
         f'<nav><a href="#summary">Summary</a><a href="#mechanisms">Mechanisms</a>{nav}'
         '<a href="#evidence">Evidence</a><a href="#methods">Methods</a></nav>',
         '<h2 id="summary">Summary</h2>',
-        _summary(result),
+        _summary(result, links),
         '<h2 id="mechanisms">Mechanisms</h2>',
         '<p class="meta">Full table: <a href="ranking.csv">ranking.csv</a>; every '
-        'contribution: <a href="ranking_contributions.csv">ranking_contributions.csv</a>.</p>',
-        _table(
-            ranking.assign(verdict=ranking["verdict"].astype(str)),
-            columns=[
-                "name",
-                "verdict",
-                "confidence",
-                "supporting",
-                "contradicting",
-                "combinations",
-            ],
-        ).replace("<td>supported</td>", f"<td>{_verdict('supported')}</td>"),
+        'contribution: <a href="ranking_contributions.csv">ranking_contributions.csv</a>. '
+        "Each piece of evidence links to its row in the evidence table below.</p>",
+        _mechanism_table(ranking, links),
     ]
-    body += [_section(s, root) for s in result.sections]
+    body += [_section(s, root, links) for s in result.sections]
     body += [
         '<h2 id="evidence">Evidence</h2>',
-        '<p class="meta"><a href="evidence.csv">evidence.csv</a>; the source column names '
-        "the file and row of each number.</p>",
-        _table(result.evidence, rows=200),
+        '<p class="meta"><a href="evidence.csv">evidence.csv</a>. # is the number the '
+        "mechanisms cite; each source links to the table row or raw file it names. Row "
+        "numbers are spreadsheet rows: the header is row 1.</p>",
+        _evidence_table(result.evidence, links),
     ]
     if len(result.ranking.unresolved):
         names = ", ".join(sorted(set(result.ranking.unresolved["target"].astype(str))))

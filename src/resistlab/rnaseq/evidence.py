@@ -25,10 +25,12 @@ Three kinds of rows, all with ``comparison`` = the contrast's name
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
 
+from resistlab.provenance import cite, data_row
 from resistlab.rnaseq.genesets import load_gene_sets
 
 __all__ = ["EVIDENCE_COLUMNS", "GENE_SETS_FOR_EVIDENCE", "rnaseq_evidence"]
@@ -49,6 +51,10 @@ GENE_SETS_FOR_EVIDENCE = ("ERBB_RTK_RECEPTORS_LIGANDS", "STAT3_TARGETS")
 
 _OFF = 1.0  # mean normalized count below which a gene is "not expressed"
 _ON = 10.0  # mean normalized count from which it is "expressed"
+
+
+def _sibling(folder: PurePosixPath, name: str) -> str:
+    return str(folder / name) if str(folder) != "." else name
 
 
 def _gene_rows(
@@ -82,7 +88,7 @@ def _gene_rows(
         i = position.get(gene_id)
         if symbol not in wanted or i is None or not np.isfinite(lfc[i]):
             continue
-        note = f"{source} ({wanted[symbol]}, gene {gene_id})"
+        note = f"{cite(source, data_row(i))} ({wanted[symbol]}, gene {gene_id})"
         if means is not None:
             num, den = means[0][i], means[1][i]
             if den < _OFF <= _ON <= num:
@@ -134,7 +140,11 @@ def rnaseq_evidence(
     comparison : str
         The evidence table's ``comparison``.
     source : str
-        File the numbers will be written to (for traceability).
+        File the DE table is written to (``de.csv``); GSEA and PROGENy rows cite
+        ``gsea.csv`` and ``progeny.csv`` beside it. Each row cites its spreadsheet row
+        there: DE rows by their position in `table`, GSEA and PROGENy rows by their
+        index label in `gsea` and `activity` (a filtered view of the written table keeps
+        its labels).
 
     Examples
     --------
@@ -146,9 +156,10 @@ def rnaseq_evidence(
     if symbols is None:
         symbols = pd.Series(table.index, index=table.index)
     rows = _gene_rows(table, symbols, normalized, groups, comparison, source)
+    folder = PurePosixPath(source).parent
     if gsea is not None:
-        for term, nes, fdr, size in zip(
-            gsea["term"], gsea["nes"], gsea["fdr"], gsea["size"], strict=True
+        for at, term, nes, fdr, size in zip(
+            gsea.index, gsea["term"], gsea["nes"], gsea["fdr"], gsea["size"], strict=True
         ):
             rows.append(
                 {
@@ -159,11 +170,13 @@ def rnaseq_evidence(
                     "p_value": float(fdr),
                     "se": np.nan,
                     "n": int(size),
-                    "source": f"gsea.csv (GSEA prerank NES on the Wald statistic, {term})",
+                    "source": f"{cite(_sibling(folder, 'gsea.csv'), data_row(at))} "
+                    f"(GSEA prerank NES on the Wald statistic, {term})",
                 }
             )
     if activity is not None:
-        for pathway, score, fdr, n_genes in zip(
+        for at, pathway, score, fdr, n_genes in zip(
+            activity.index,
             activity["pathway"],
             activity["score"],
             activity["fdr"],
@@ -179,7 +192,8 @@ def rnaseq_evidence(
                     "p_value": float(fdr),
                     "se": np.nan,
                     "n": int(n_genes),
-                    "source": f"progeny.csv (footprint t-value, {pathway})",
+                    "source": f"{cite(_sibling(folder, 'progeny.csv'), data_row(at))} "
+                    f"(footprint t-value, {pathway})",
                 }
             )
     return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))

@@ -47,6 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from resistlab.errors import InputError
+from resistlab.provenance import cite, data_row
 
 if TYPE_CHECKING:
     from resistlab.mechanism import Knowledge
@@ -196,8 +197,9 @@ def synergy_evidence(
     confidence : float
         Coverage of the bootstrap interval, to turn its width into ``se``.
     source : str, optional
-        File the blocks came from (default ``"synergy blocks"``); each row adds
-        its block.
+        File the blocks came from, as written (one block per row, header first):
+        each evidence row cites its block's spreadsheet row there. Default
+        ``"synergy blocks"`` (no file).
     knowledge : Knowledge, optional
         Knowledge base for the canonical target names; default the packaged one.
 
@@ -251,7 +253,10 @@ def synergy_evidence(
         if "block_id" in blocks.columns
         else [str(i + 1) for i in range(len(blocks))]
     )
-    head = source or "synergy blocks"
+
+    def place(i: int) -> str:  # a file cites its spreadsheet row (the table's i-th row)
+        return cite(source, data_row(i)) if source else "synergy blocks"
+
     rows = []
     for i, (d1, d2) in enumerate(zip(blocks["drug1"], blocks["drug2"], strict=True)):
         if comparisons[i] is None or not math.isfinite(mean[i]):
@@ -271,7 +276,7 @@ def synergy_evidence(
                 "se": se[i],
                 "n": n[i],
                 "source": (
-                    f"{head}, block {ids[i]} ({model.upper()} mean {mean[i]:+.1f} points"
+                    f"{place(i)}, block {ids[i]} ({model.upper()} mean {mean[i]:+.1f} points"
                     f"{interval}; log2_fold_change = points / {POINTS_PER_LOG2_UNIT:g})"
                 ),
             }
