@@ -29,10 +29,10 @@ def fail(exc: BaseException) -> None:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """Show a Rich progress bar driven by ``update(done, total)`` calls."""
+def progress_bar(label: str) -> Iterator[Callable[..., None]]:
+    """Show a Rich progress bar driven by ``update(done, total[, step])`` calls."""
     with Progress(
-        TextColumn(f"[bold]{label}"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -41,8 +41,9 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     ) as bar:
         task = bar.add_task(label, total=None)
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def update(done: int, total: int, step: str = "") -> None:
+            description = f"{label}: {step}" if step else label
+            bar.update(task, completed=done, total=total, description=description)
 
         yield update
 

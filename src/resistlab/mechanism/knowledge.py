@@ -221,8 +221,10 @@ class Approval:
 class PublishedIC50:
     """A published potency value with its assay context.
 
-    ``value`` is in ``unit``; ``qualifier`` is ``"="``, ``"~"``, ``">"`` (a lower bound)
-    or ``"<"``. ``format`` is ``cell_free``, ``2D``, ``3D_matrigel``, ``3D_spheroid`` or
+    ``value`` is in ``unit``, or None when the value was published but could not be
+    retrieved and checked (``confidence`` ``not_retrieved``: the assay context is kept so
+    a reader knows where to look); ``qualifier`` is ``"="``, ``"~"``, ``">"`` (a lower
+    bound) or ``"<"``. ``format`` is ``cell_free``, ``2D``, ``3D_matrigel``, ``3D_spheroid`` or
     ``in_vivo``.
     """
 
@@ -234,16 +236,16 @@ class PublishedIC50:
     readout: str
     duration_h: float | None
     qualifier: str
-    value: float
+    value: float | None
     unit: str
     references: tuple[str, ...]
     confidence: str
     note: str
 
     @property
-    def value_molar(self) -> float:
-        """The value in molar."""
-        return self.value * unit_factor(self.unit)
+    def value_molar(self) -> float | None:
+        """The value in molar (None when it was not retrieved)."""
+        return None if self.value is None else self.value * unit_factor(self.unit)
 
 
 @dataclass(frozen=True)
@@ -624,6 +626,12 @@ def _build(raw: Mapping[str, dict[str, Any]], files: Mapping[str, Path]) -> Know
         check.known("drugs", f"{field}.drug", p["drug"], drug_ids, "drug")
         _check_refs(check, "drugs", field, p["references"], references)
         against = p["against"]
+        if (p["value"] is None) != (p["confidence"] == "not_retrieved"):
+            check.fail(
+                "drugs",
+                f"{field}.value",
+                "a value is null exactly when its confidence is not_retrieved",
+            )
         ic50s.append(
             PublishedIC50(
                 drug=p["drug"],
@@ -634,7 +642,7 @@ def _build(raw: Mapping[str, dict[str, Any]], files: Mapping[str, Path]) -> Know
                 readout=p["readout"],
                 duration_h=None if p["duration_h"] is None else float(p["duration_h"]),
                 qualifier=p["qualifier"],
-                value=float(p["value"]),
+                value=None if p["value"] is None else float(p["value"]),
                 unit=p["unit"],
                 references=tuple(p["references"]),
                 confidence=p["confidence"],

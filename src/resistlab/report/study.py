@@ -31,7 +31,7 @@ from resistlab.provenance import cite, data_row
 
 __all__ = ["SectionResult", "StudyResult", "analyse_study", "write_study_report"]
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int, int], None]  # (step starting, steps done, steps in all)
 _VEHICLE = {"vehicle", "dmso", "control", "none", "untreated", "0"}
 
 
@@ -130,8 +130,55 @@ def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
         )
     if study.qc is not None:
         section.tables["qc"] = study.qc.to_frame()
+    published = _published_potency(spec.drug)
+    if len(published):
+        checked = published["value"].notna()
+        section.tables["published_ic50s"] = published
+        section.summary.append(
+            f"The knowledge base holds {len(published)} published potency values for "
+            f"{spec.drug}, {int(checked.sum())} with a number (published_ic50s.csv): "
+            + "; ".join(
+                f"{r.measure} {r.value:g} {r.unit} ({r.format}, {r.confidence})"
+                for r in published[checked].itertuples()
+            )
+            + (
+                f"; {int((~checked).sum())} assay contexts whose values were not retrieved "
+                f"({', '.join(str(c) for c in published.loc[~checked, 'cell_line'])})."
+                if (~checked).any()
+                else "."
+            )
+        )
     section.evidence = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
     return section
+
+
+def _published_potency(drug: str) -> pd.DataFrame:
+    """List the knowledge base's published IC50/Ki values for `drug` with their context."""
+    from resistlab.mechanism import load_knowledge
+
+    kb = load_knowledge()
+    try:
+        wanted = kb.drug(drug).id
+    except KeyError:  # a drug the knowledge base does not hold: nothing published to show
+        return pd.DataFrame()
+    rows = [
+        {
+            "measure": p.measure,
+            "against": p.against or "",
+            "cell_line": p.cell_line or "",
+            "format": p.format,
+            "readout": p.readout,
+            "qualifier": p.qualifier,
+            "value": p.value,
+            "unit": p.unit,
+            "confidence": p.confidence,
+            "references": "; ".join(p.references),
+            "note": p.note,
+        }
+        for p in kb.published_ic50s
+        if p.drug == wanted
+    ]
+    return pd.DataFrame(rows)
 
 
 def _campaign(spec: StudySpec, out: Path) -> SectionResult:
@@ -402,7 +449,7 @@ def analyse_study(
     """Run every analysis the study supports, writing section outputs under `out`."""
     spec = read_study(folder)
     root = Path(out)
-    say = progress or (lambda _step: None)
+    say = progress or (lambda _step, _done, _total: None)
     runners: dict[str, Callable[[], SectionResult]] = {
         "dose_response": lambda: _dose_response(spec, root / "dose_response"),
         "campaign": lambda: _campaign(spec, root / "campaign"),
@@ -414,17 +461,18 @@ def analyse_study(
         "evidence_files": lambda: _evidence_files(spec),
     }
     sections = []
-    for name, present in STEPS:
-        if present(spec):
-            say(name)
-            sections.append(runners[name]())
+    steps = [name for name, present in STEPS if present(spec)]
+    total = len(steps) + 2  # the mechanisms, then writing the report
+    for done, name in enumerate(steps):
+        say(name, done, total)
+        sections.append(runners[name]())
     frames = [s.evidence for s in sections if s.evidence is not None and len(s.evidence)]
     evidence = (
         pd.concat(frames, ignore_index=True)[list(EVIDENCE_COLUMNS)]
         if frames
         else pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
     )
-    say("mechanisms")
+    say("mechanisms", len(steps), total)
     ranking = score_mechanisms(evidence)
     baseline = _baseline_rtk(spec, root / "rnaseq")
     if baseline is not None:
@@ -520,20 +568,32 @@ def _troubleshooting(evidence: pd.DataFrame, headline: dict[str, Any]) -> Sectio
 
 
 def write_study_report(
-    folder: str | Path, out: str | Path, *, progress: Progress | None = None
+    folder: str | Path, out: str | Path, *, progress: Progress | None = None, pdf: bool = False
 ) -> Path:
     """Analyse the study and write ``report.html`` with every table and figure into `out`.
 
+    With `pdf`, ``report.pdf`` is printed from the page by a headless Chromium
+    (`resistlab.report.pdf`); a missing browser is reported before any analysis runs.
     Everything is built in a temporary folder beside `out` and moved into place at the
     end: a failure leaves `out` as it was.
     """
+    from resistlab.report.pdf import find_chromium, print_pdf
     from resistlab.report.study_html import render_study
+
+    browser = find_chromium() if pdf else None
+    say = progress or (lambda _step, _done, _total: None)
+    steps = {"total": 1}
+
+    def relay(step: str, done: int, total: int) -> None:  # one more step for the PDF
+        steps["total"] = total + int(pdf)
+        say(step, done, steps["total"])
 
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        result = analyse_study(folder, work, progress=progress)
+        result = analyse_study(folder, work, progress=relay)
+        say("writing the report", steps["total"] - 1 - int(pdf), steps["total"])
         for section in result.sections:  # each table is <section>/<name>.csv beside the report
             for name, table in section.tables.items():
                 path = work / section.name / f"{name}.csv"
@@ -544,6 +604,9 @@ def write_study_report(
         result.ranking.to_frame().to_csv(work / "ranking.csv", index=False)
         result.ranking.contributions.to_csv(work / "ranking_contributions.csv", index=False)
         (work / "report.html").write_text(render_study(result, work), encoding="utf-8")
+        if browser is not None:
+            say("printing the PDF", steps["total"] - 1, steps["total"])
+            print_pdf(work / "report.html", work / "report.pdf", browser=browser)
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             if old.exists():

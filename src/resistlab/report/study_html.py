@@ -56,6 +56,9 @@ figcaption { font-size: 0.8em; color: #5b6673; }
 .wrap { overflow-x: auto; max-width: 100%; }
 td.row { color: #8a94a0; } tr:target { background: #fff3c4; }
 a.cite { color: inherit; text-decoration: underline dotted; }
+@media print { body { background: #fff; } main { max-width: none; padding: 0; }
+  nav { display: none; } tr, figure, .summary { break-inside: avoid; }
+  h2, h3 { break-after: avoid; } .wrap { overflow: visible; } }
 """
 
 _SHOWN_ROWS = 25
