@@ -28,7 +28,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from resistlab.rnaseq.genesets import load_gene_sets
+from resistlab.io.genesets import load_gene_sets
 from resistlab.rnaseq.gsea import gsea_prerank
 from resistlab.rnaseq.ora import over_representation
 from resistlab.rnaseq.progeny import pathway_activity, progeny_model, sample_activity

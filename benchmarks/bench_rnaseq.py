@@ -156,9 +156,8 @@ PATHWAYS = """
 import json, sys, time
 import numpy as np
 import pandas as pd
-from resistlab.rnaseq import (
-    gsea_prerank, load_gene_sets, over_representation, pathway_activity, progeny_model
-)
+from resistlab.io.genesets import load_gene_sets
+from resistlab.rnaseq import gsea_prerank, over_representation, pathway_activity, progeny_model
 
 de_csv, out_json = sys.argv[1:3]
 de = pd.read_csv(de_csv, index_col=0)

@@ -247,3 +247,27 @@ def test_pdf_without_a_browser_fails_before_any_work(
     assert result.exit_code == 1
     assert "--pdf needs a headless Chromium" in result.output
     assert not out.exists() and list(tmp_path.glob(".out.*")) == []
+
+
+def test_the_troubleshooting_walk_can_be_resumed_from_the_report_folder(
+    report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = (report / "report.html").read_text()
+    stated = re.search(r"(\d+) of (\d+) steps answered by the data", page)
+    assert stated is not None
+    monkeypatch.chdir(report)
+    result = CliRunner().invoke(
+        app,
+        [
+            "troubleshoot",
+            "decreased_efficacy",
+            "-e",
+            "evidence.csv",
+            "-f",
+            "troubleshooting/facts.yaml",
+            "--no-interactive",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{stated[1]} of {stated[2]} steps answered by the data" in result.output

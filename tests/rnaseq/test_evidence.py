@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from resistlab.rnaseq import deseq, gsea_prerank, load_gene_sets
+from resistlab.io.genesets import load_gene_sets
+from resistlab.rnaseq import deseq, gsea_prerank
 from resistlab.rnaseq.evidence import EVIDENCE_COLUMNS, rnaseq_evidence
 
 

@@ -8,15 +8,14 @@ import pandas as pd
 import pytest
 
 from resistlab.errors import FileFormatError, InputError
-from resistlab.rnaseq.gene_ids import symbol_table
-from resistlab.rnaseq.genesets import (
+from resistlab.io.genesets import (
     HALLMARK_URL,
-    GeneSets,
-    as_gene_sets,
     download_hallmark,
     load_gene_sets,
     resistance_signatures,
 )
+from resistlab.rnaseq.gene_ids import symbol_table
+from resistlab.rnaseq.genesets import GeneSets, as_gene_sets
 from resistlab.rnaseq.progeny import PROGENY_PATHWAYS
 
 HALLMARK_TEXT = (

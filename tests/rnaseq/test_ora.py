@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from resistlab.errors import AnalysisError, InputError
-from resistlab.rnaseq.genesets import load_gene_sets
+from resistlab.io.genesets import load_gene_sets
 from resistlab.rnaseq.ora import benjamini_hochberg, over_representation
 
 

@@ -46,6 +46,9 @@ from resistlab.report._style import (
     LINE_COLORS,
     MARKERS,
     WARNING_COLOR,
+    add_colorbar,
+    despine,
+    figure_and_axes,
     short_flag,
     wrap,
 )
@@ -116,23 +119,8 @@ class _Drawn:
 # --------------------------------------------------------------------------- curves
 
 
-def _new_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=figsize, layout="constrained")
-    return figure, figure.add_subplot()
-
-
-def _root_figure(ax: Axes) -> Figure:
-    figure = ax.get_figure(root=True)
-    if not isinstance(figure, Figure):
-        msg = "ax must belong to a matplotlib Figure"
-        raise TypeError(msg)
-    return figure
-
-
 def _tidy_axes(ax: Axes, style: _Style) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=style.font_size - 0.5)
+    despine(ax, labelsize=style.font_size - 0.5)
     ax.xaxis.label.set_fontsize(style.font_size)
     ax.yaxis.label.set_fontsize(style.font_size)
 
@@ -439,10 +427,7 @@ def plot_curve(
     """
     _check_options(ic50_kind, confidence)
     new = ax is None
-    if ax is None:
-        figure, ax = _new_axes((5.2, 3.8))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (5.2, 3.8))
     drawn = _draw_curve(
         ax,
         fits,
@@ -573,10 +558,7 @@ def plot_overlay(
     if not fits_by_line:
         msg = "fits_by_line is empty; give at least one cell line"
         raise ValueError(msg)
-    if ax is None:
-        figure, ax = _new_axes((5.8, 4.2))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (5.8, 4.2))
     scale = dose_scale(dose_unit)
     handles = []
     controls: list[float] = []
@@ -831,10 +813,7 @@ def plot_plate_heatmap(
             ax.set_visible(False)
             continue
         image = draw_plate(ax, panels[k], cmap=cmap, annotate=annotate)
-        colorbar = figure.colorbar(image, ax=ax, shrink=0.85, aspect=25, pad=0.02)
-        colorbar.set_label(value, fontsize=8)
-        colorbar.ax.tick_params(labelsize=7)
-        colorbar.outline.set_visible(False)
+        add_colorbar(figure, image, value, ax=ax, shrink=0.85, aspect=25, pad=0.02)
     handles = legend_handles(panels)
     if not handles:
         return figure

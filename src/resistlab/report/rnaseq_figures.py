@@ -47,9 +47,13 @@ from resistlab.report._style import (
     HEATMAP_CMAP,
     LINE_COLORS,
     MARKERS,
-    MUTED,
     OKABE_ITO,
     WARNING_COLOR,
+    add_colorbar,
+    despine,
+    figure_and_axes,
+    panel_title,
+    root_figure,
 )
 from resistlab.rnaseq.deseq import DESeqFit
 from resistlab.rnaseq.gsea import GseaResult
@@ -70,57 +74,14 @@ __all__ = [
 UP_COLOR = OKABE_ITO["vermillion"]
 DOWN_COLOR = OKABE_ITO["blue"]
 NOT_SIGNIFICANT = "0.72"
-#: Colours of highlighted gene groups, in order (distinct from up/down).
-HIGHLIGHT_COLORS: tuple[str, ...] = (
-    OKABE_ITO["bluish_green"],
-    OKABE_ITO["reddish_purple"],
-    OKABE_ITO["orange"],
-    OKABE_ITO["sky_blue"],
-    OKABE_ITO["black"],
-    OKABE_ITO["yellow"],
-)
+#: Colours of highlighted gene groups, in order: the line colours after blue and
+#: vermillion, so distinct from up/down.
+HIGHLIGHT_COLORS: tuple[str, ...] = LINE_COLORS[2:]
 #: The smallest p-value drawn as a number; smaller ones (0 included) sit at the top as triangles.
 _P_FLOOR = 1e-300
 
 
 # --------------------------------------------------------------------------- shared
-
-
-def _new_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=figsize, layout="constrained")
-    return figure, figure.add_subplot()
-
-
-def _root_figure(ax: Axes) -> Figure:
-    figure = ax.get_figure(root=True)
-    if not isinstance(figure, Figure):
-        msg = "ax must belong to a matplotlib Figure"
-        raise TypeError(msg)
-    return figure
-
-
-def _title(ax: Axes, title: str, subtitle: str = "") -> None:
-    """Bold title at the left with an optional grey line under it."""
-    ax.set_title(title, loc="left", fontsize=10.5, fontweight="bold", pad=17 if subtitle else 6)
-    if subtitle:
-        ax.annotate(
-            subtitle,
-            (0.0, 1.0),
-            xycoords="axes fraction",
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=8,
-            color=MUTED,
-            gid="subtitle",
-        )
-
-
-def _tidy(ax: Axes) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=8)
 
 
 def _de_table(results: DEResults | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -168,7 +129,7 @@ def _place_labels(
     the first that is inside and clear of labels, then the first inside.
     Labels moved far from their point get a thin leader line.
     """
-    figure = _root_figure(ax)
+    figure = root_figure(ax)
     figure.draw_without_rendering()  # final layout, so display coordinates hold
     anchors = ax.transData.transform(points) if len(points) else np.empty((0, 2))
     box = ax.get_window_extent()
@@ -323,10 +284,7 @@ def volcano_figure(
     top = finite_top * 1.08 if capped.any() else finite_top
     y = np.where(capped, top, y)
 
-    if ax is None:
-        figure, ax = _new_axes((6.6, 4.8))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (6.6, 4.8))
     handles: list[Any] = []
     for mask, color, name, size in (
         (shown & ~called, NOT_SIGNIFICANT, "not called", 6),
@@ -419,7 +377,7 @@ def volcano_figure(
         )
     ax.set_xlabel("log2 fold change", fontsize=9)
     ax.set_ylabel("-log10 p-value", fontsize=9)
-    _tidy(ax)
+    despine(ax)
     ax.legend(
         handles=handles,
         fontsize=7.5,
@@ -433,7 +391,7 @@ def volcano_figure(
     threshold = f", |log2 FC| ≥ {lfc_threshold:g}" if lfc_threshold > 0 else ""
     subtitle = f"{contrast}: " if contrast else ""
     subtitle += f"{int(up.sum())} up, {int(down.sum())} down (padj < {alpha:g}{threshold})"
-    _title(ax, title or "Volcano plot", subtitle)
+    panel_title(ax, title or "Volcano plot", subtitle)
     if label_rows:
         rows = np.array(label_rows)
         colors = [UP_COLOR if up[i] else (DOWN_COLOR if down[i] else "0.2") for i in rows]
@@ -500,10 +458,7 @@ def ma_figure(
     elif not ylim > 0:
         msg = f"ylim must be positive, got {ylim}"
         raise ValueError(msg)
-    if ax is None:
-        figure, ax = _new_axes((6.0, 4.2))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (6.0, 4.2))
     high = shown & (lfc > ylim)
     low = shown & (lfc < -ylim)
     inside = shown & ~high & ~low
@@ -538,7 +493,7 @@ def ma_figure(
     ax.set_ylim(-ylim, ylim)
     ax.set_xlabel("mean of normalized counts", fontsize=9)
     ax.set_ylabel("log2 fold change", fontsize=9)
-    _tidy(ax)
+    despine(ax)
     handles = [
         Line2D(
             [],
@@ -576,7 +531,7 @@ def ma_figure(
         )
     ax.legend(handles=handles, fontsize=7.5, frameon=False, loc="upper right")
     contrast = results.contrast if isinstance(results, DEResults) else ""
-    _title(ax, title or "MA plot", contrast)
+    panel_title(ax, title or "MA plot", contrast)
     return figure
 
 
@@ -664,10 +619,7 @@ def pca_figure(
     cx, cy = (f"PC{int(c)}" for c in components)
     scores = qc.pca[[cx, cy]].dropna()
     outlier = qc.table["outlier"].reindex(scores.index).to_numpy(bool)
-    if ax is None:
-        figure, ax = _new_axes((5.8, 4.6))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (5.8, 4.6))
     xy = scores.to_numpy()
     handles: list[Any] = []
     if labels is None:
@@ -734,7 +686,7 @@ def pca_figure(
     ax.set_ylabel(f"{cy}: {var[cy]:.1f}% variance", fontsize=9)
     ax.axhline(0.0, color="0.88", linewidth=0.8, zorder=1)
     ax.axvline(0.0, color="0.88", linewidth=0.8, zorder=1)
-    _tidy(ax)
+    despine(ax)
     if handles:
         title = qc.group if (labels is not None and isinstance(group, str | None)) else None
         legend = ax.legend(
@@ -752,7 +704,7 @@ def pca_figure(
     subtitle = f"{qc.n_top} most variable genes, {what.get(qc.transform, qc.transform)}"
     if outlier.any():
         subtitle += f"; {int(outlier.sum())} outlier(s)"
-    _title(ax, "Principal components", subtitle)
+    panel_title(ax, "Principal components", subtitle)
     names = [str(s) for s in scores.index]
     every = label if label is not None else len(names) <= 16
     rows = [i for i in range(len(names)) if every or outlier[i]]
@@ -880,11 +832,8 @@ def correlation_figure(qc: CountQC, *, annotate: bool | None = None) -> Figure:
                     color="0.1" if light else "white",
                     gid="cell_value",
                 )
-    colorbar = figure.colorbar(image, cax=bar_ax)
+    add_colorbar(figure, image, "Pearson r", cax=bar_ax)
     bar_ax.set_box_aspect(12)
-    colorbar.set_label("Pearson r", fontsize=8)
-    colorbar.ax.tick_params(labelsize=7)
-    colorbar.outline.set_visible(False)
 
     if groups is not None and group_labels is not None:
         strip_ax = figure.add_subplot(grid[1, 0], sharex=heat_ax)
@@ -913,7 +862,7 @@ def correlation_figure(qc: CountQC, *, annotate: bool | None = None) -> Figure:
             title_fontsize=7.5,
             alignment="left",
         )
-    _title(
+    panel_title(
         tree_ax,
         "Sample correlation",
         f"Pearson r, {qc.n_top} most variable genes; average-linkage clustering",
@@ -977,7 +926,7 @@ def library_figure(qc: CountQC) -> Figure:
     det_ax.set_xlabel("detected genes (count > 0)", fontsize=9)
     det_ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     for ax in (lib_ax, det_ax):
-        _tidy(ax)
+        despine(ax)
         ax.margins(y=0.01)
     handles: list[Any] = [Patch(color=style[lv][0], label=lv) for lv in levels]
     handles += [
@@ -999,7 +948,7 @@ def library_figure(qc: CountQC) -> Figure:
     flagged = [str(s) for s in table.index[outlier]]
     shown = ", ".join(flagged[:4]) + (", ..." if len(flagged) > 4 else "")
     subtitle = f"{len(flagged)} outlier(s): {shown}" if flagged else "no outliers"
-    _title(lib_ax, "Libraries", subtitle)
+    panel_title(lib_ax, "Libraries", subtitle)
     return figure
 
 
@@ -1038,10 +987,7 @@ def dispersion_figure(fit: DESeqFit, *, ax: Axes | None = None) -> Figure:
     positive = gene[gene > 0]
     ymin = 10.0 ** (math.floor(math.log10(positive.min())) - 0.1) if positive.size else 1e-8
     below = gene < ymin
-    if ax is None:
-        figure, ax = _new_axes((5.8, 4.4))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (5.8, 4.4))
     ax.scatter(
         x[~below],
         gene[~below],
@@ -1091,7 +1037,7 @@ def dispersion_figure(fit: DESeqFit, *, ax: Axes | None = None) -> Figure:
     ax.set_ylim(bottom=ymin)
     ax.set_xlabel("mean of normalized counts", fontsize=9)
     ax.set_ylabel("dispersion", fontsize=9)
-    _tidy(ax)
+    despine(ax)
     handles = [
         Line2D(
             [],
@@ -1130,7 +1076,7 @@ def dispersion_figure(fit: DESeqFit, *, ax: Axes | None = None) -> Figure:
         )
     ax.legend(handles=handles, fontsize=7.5, loc="lower right", framealpha=0.9, edgecolor="none")
     trend = fit.trend
-    _title(
+    panel_title(
         ax,
         "Dispersion estimates",
         f"trend {trend.asympt_disp:.3g} + {trend.extra_pois:.3g} / mean; "
@@ -1214,9 +1160,8 @@ def gsea_figure(result: GseaResult, term: str) -> Figure:
         gid="es_label",
     )
     es_ax.set_ylabel("running ES", fontsize=9)
-    es_ax.tick_params(labelbottom=False, labelsize=8)
-    for side in ("top", "right"):
-        es_ax.spines[side].set_visible(False)
+    despine(es_ax)
+    es_ax.tick_params(labelbottom=False)
 
     edge = (0, peak) if es >= 0 else (peak, n - 1)
     hit_ax.axvspan(edge[0], edge[1], color=color, alpha=0.15, linewidth=0, gid="leading_edge")
@@ -1252,11 +1197,11 @@ def gsea_figure(result: GseaResult, term: str) -> Figure:
     rank_ax.set_xlim(0, n - 1)
     rank_ax.set_xlabel("rank in the gene list", fontsize=9)
     rank_ax.set_ylabel("ranking\nstatistic", fontsize=9)
-    _tidy(rank_ax)
+    despine(rank_ax)
 
     fdr = result.fdr[s]
     fdr_text = f"FDR {fdr:.2g}" if np.isfinite(fdr) else "FDR n/a"
-    _title(
+    panel_title(
         es_ax,
         term,
         f"NES {result.nes[s]:+.2f} · p {result.pvalue[s]:.2g} · {fdr_text} · "

@@ -101,12 +101,8 @@ def pathway_tables(
     res: DEResults, symbols: pd.Series, *, permutations: int, seed: int, gmt: list[Path]
 ) -> dict[str, pd.DataFrame]:
     """GSEA (resistance sets, WikiPathways, extra GMTs), ORA and PROGENy tables."""
-    from resistlab.rnaseq import (
-        gsea_prerank,
-        load_gene_sets,
-        over_representation,
-        pathway_activity,
-    )
+    from resistlab.io.genesets import load_gene_sets
+    from resistlab.rnaseq import gsea_prerank, over_representation, pathway_activity
 
     ranking = _ranking(res.table, symbols)
     collections = {"resistance": load_gene_sets("resistance")}
@@ -160,8 +156,8 @@ def pathway_tables(
 def _figures(
     fit: DESeqFit, res: DEResults, qc: CountQC, group: str, gsea: pd.DataFrame
 ) -> dict[str, Figure]:
+    from resistlab.io.genesets import load_gene_sets
     from resistlab.report import rnaseq_figures as rf
-    from resistlab.rnaseq import load_gene_sets
 
     sets = load_gene_sets("resistance")
     symbols = _symbols(fit.genes)

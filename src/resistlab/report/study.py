@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from resistlab.io.study import PlateFiles, StudySpec, read_study
 from resistlab.mechanism.scoring import EVIDENCE_COLUMNS, MechanismRanking, score_mechanisms
@@ -503,7 +504,7 @@ def analyse_study(
                     data_row(lines.index(spec.resistant)),
                 ),
             }
-    sections.append(_troubleshooting(evidence, headline))
+    sections.append(_troubleshooting(evidence, headline, root / "troubleshooting"))
     return StudyResult(spec, sections, evidence, ranking, headline)
 
 
@@ -539,8 +540,12 @@ def _baseline_rtk(spec: StudySpec, rnaseq_out: Path) -> SectionResult | None:
     return section
 
 
-def _troubleshooting(evidence: pd.DataFrame, headline: dict[str, Any]) -> SectionResult:
-    """Walk the troubleshooting guides that fit the study against its data."""
+def _troubleshooting(evidence: pd.DataFrame, headline: dict[str, Any], out: Path) -> SectionResult:
+    """Walk the troubleshooting guides that fit the study against its data.
+
+    The study facts used are written to ``facts.yaml`` so that ``resistlab troubleshoot``
+    can walk any guide, interactively, from the report folder.
+    """
     from resistlab.mechanism import match_guides, walk_guide
 
     facts: dict[str, float | str] = {}
@@ -557,11 +562,15 @@ def _troubleshooting(evidence: pd.DataFrame, headline: dict[str, Any]) -> Sectio
     if not matches:
         section.summary.append("No troubleshooting guide matches this study's data.")
         return section
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "facts.yaml").write_text(yaml.safe_dump(facts, sort_keys=False), encoding="utf-8")
     for match in matches[:2]:
         walk = walk_guide(match.guide, evidence=evidence, facts=facts)
         section.summary.append(
             f"{match.problem} ({'; '.join(match.reasons)}): {len(walk.answered)} of "
-            f"{len(walk.steps)} steps answered by the data."
+            f"{len(walk.steps)} steps answered by the data. Walk the open steps with: "
+            f"resistlab troubleshoot {match.guide} -e evidence.csv -f "
+            f"{out.name}/facts.yaml (from the report folder)."
         )
         section.tables[f"{match.guide}_steps"] = walk.to_frame()
     return section

@@ -46,7 +46,16 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 from numpy.typing import ArrayLike
 from scipy.interpolate import PchipInterpolator
 
-from resistlab.report._style import HEATMAP_CMAP, LINE_COLORS, MUTED, OKABE_ITO
+from resistlab.report._style import (
+    HEATMAP_CMAP,
+    LINE_COLORS,
+    MUTED,
+    OKABE_ITO,
+    add_colorbar,
+    despine,
+    figure_and_axes,
+    panel_title,
+)
 from resistlab.synergy.data import DoseMatrices
 from resistlab.units import MOLAR_PER_UNIT, format_molar
 
@@ -139,40 +148,9 @@ def _scores(m: DoseMatrices, synergy: ArrayLike, view: _Block) -> np.ndarray:
     raise ValueError(msg)
 
 
-def _new_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=figsize, layout="constrained")
-    return figure, figure.add_subplot()
-
-
-def _root_figure(ax: Axes) -> Figure:
-    figure = ax.get_figure(root=True)
-    if not isinstance(figure, Figure):
-        msg = "ax must belong to a matplotlib Figure"
-        raise TypeError(msg)
-    return figure
-
-
 def _dose_label(dose: float) -> str:
     """``'0'`` for the control, else ``'250 nM'``."""
     return "0" if dose == 0 else format_molar(dose)
-
-
-def _title(ax: Axes, title: str, lines: Sequence[str] = ()) -> None:
-    """Bold title at the left, with grey subtitle lines between it and the axes."""
-    ax.set_title(title, loc="left", fontsize=10.5, fontweight="bold", pad=6 + 11 * len(lines))
-    if lines:
-        ax.annotate(
-            "\n".join(lines),
-            (0.0, 1.0),
-            xycoords="axes fraction",
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=8,
-            color=MUTED,
-            gid="subtitle",
-        )
 
 
 def _block_name(view: _Block) -> str:
@@ -289,11 +267,7 @@ def _draw_matrix(
 
 
 def _colorbar(figure: Figure, image: Any, ax: Axes, label: str, *, extend: str) -> Any:
-    colorbar = figure.colorbar(image, ax=ax, shrink=0.9, aspect=22, pad=0.03, extend=extend)
-    colorbar.set_label(label, fontsize=8)
-    colorbar.ax.tick_params(labelsize=7)
-    colorbar.outline.set_visible(False)
-    return colorbar
+    return add_colorbar(figure, image, label, ax=ax, shrink=0.9, aspect=22, pad=0.03, extend=extend)
 
 
 def plot_response_heatmap(
@@ -348,10 +322,7 @@ def plot_response_heatmap(
     ['0.0', '20.0', '30.0', '60.0']
     """
     view = _block(m, block)
-    if ax is None:
-        figure, ax = _new_axes(_heatmap_size(view))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, _heatmap_size(view))
     values = view.response
     finite = values[np.isfinite(values)]
     norm = Normalize(vmin=0.0, vmax=100.0)
@@ -369,7 +340,7 @@ def plot_response_heatmap(
         if view.replicates == 1
         else f"mean of up to {view.replicates} replicates"
     )
-    _title(ax, "Response", [_block_name(view), replicates])
+    panel_title(ax, "Response", [_block_name(view), replicates])
     return figure
 
 
@@ -445,10 +416,7 @@ def plot_synergy_heatmap(
     view = _block(m, block)
     scores = _scores(m, synergy, view)
     limit = _synergy_range(scores, vmax)
-    if ax is None:
-        figure, ax = _new_axes(_heatmap_size(view))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, _heatmap_size(view))
     norm = Normalize(vmin=-limit, vmax=limit)
     finite = np.abs(scores[np.isfinite(scores)])
     extend = "both" if finite.size and finite.max() > limit else "neither"
@@ -477,7 +445,7 @@ def plot_synergy_heatmap(
         window = scores[i : i + area_size, j : j + area_size]
         area_mean = float(np.nanmean(window)) if np.isfinite(window).any() else math.nan
         lines.append(f"most synergistic {area_size}×{area_size} area (outlined) {area_mean:.2f}")
-    _title(ax, title, lines)
+    panel_title(ax, title, lines)
     return figure
 
 
@@ -611,10 +579,7 @@ def plot_synergy_contour(
     if x.size < 2 or y.size < 2:
         msg = f"block {view.block_id!r} needs at least 2 doses of each drug for a contour map"
         raise ValueError(msg)
-    if ax is None:
-        figure, ax = _new_axes((5.6, 4.4))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (5.6, 4.4))
     fine_x, fine_y, z = _interpolated(x, y, scores)
     levels = np.linspace(-limit, limit, 21)
     filled = ax.contourf(
@@ -661,12 +626,17 @@ def plot_synergy_contour(
             label.set_rotation_mode("anchor")
     ax.set_xlabel(view.drug2, fontsize=9)
     ax.set_ylabel(view.drug1, fontsize=9)
-    colorbar = figure.colorbar(filled, ax=ax, shrink=0.9, aspect=22, pad=0.03)
-    colorbar.set_label("synergy score\n(< 0 antagonism, > 0 synergy)", fontsize=8)
+    colorbar = add_colorbar(
+        figure,
+        filled,
+        "synergy score\n(< 0 antagonism, > 0 synergy)",
+        ax=ax,
+        shrink=0.9,
+        aspect=22,
+        pad=0.03,
+    )
     colorbar.set_ticks(MaxNLocator(nbins=8, symmetric=True))
-    colorbar.ax.tick_params(labelsize=7)
-    colorbar.outline.set_visible(False)
-    _title(
+    panel_title(
         ax,
         title,
         [_block_name(view), f"mean over combination wells {_combination_mean(scores):.2f}"],
@@ -954,10 +924,7 @@ def plot_isobologram(
         if index.shape != (doses.shape[0],):
             msg = f"ci has {index.size} values for {doses.shape[0]} combinations"
             raise ValueError(msg)
-    if ax is None:
-        figure, ax = _new_axes((5.4, 4.6))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (5.4, 4.6))
     scale = (x1, x2) if normalized else (1.0, 1.0)
     points = doses / np.asarray(scale)
     end1, end2 = x1 / scale[0], x2 / scale[1]
@@ -1043,14 +1010,11 @@ def plot_isobologram(
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / factor2:.4g}"))
         ax.set_xlabel(f"{drug1} ({unit1})", fontsize=9)
         ax.set_ylabel(f"{drug2} ({unit2})", fontsize=9)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=8)
-    colorbar = figure.colorbar(scatter, ax=ax, shrink=0.85, aspect=22, pad=0.03)
-    colorbar.set_label("combination index", fontsize=8)
+    despine(ax)
+    colorbar = add_colorbar(
+        figure, scatter, "combination index", ax=ax, shrink=0.85, aspect=22, pad=0.03
+    )
     _ci_ticks(colorbar.ax.yaxis, 1.0 / top, top)
-    colorbar.ax.tick_params(labelsize=7)
-    colorbar.outline.set_visible(False)
     legend = ax.legend(loc="best", fontsize=7.5, frameon=False)
     handle = legend.legend_handles[-1]
     if isinstance(handle, Collection):  # colour means CI, not this entry
@@ -1136,10 +1100,7 @@ def plot_fa_ci(
     if labels is not None and len(labels) != fractions.size:
         msg = f"labels has {len(labels)} entries for {fractions.size} points"
         raise ValueError(msg)
-    if ax is None:
-        figure, ax = _new_axes((5.4, 4.0))
-    else:
-        figure = _root_figure(ax)
+    figure, ax = figure_and_axes(ax, (5.4, 4.0))
     shown = np.isfinite(fractions) & np.isfinite(index)
     values = [index[shown]]
     if ci_interval is not None:
@@ -1231,9 +1192,7 @@ def plot_fa_ci(
     _ci_ticks(ax.yaxis, low_y, high_y)
     ax.set_xlabel("Fraction affected (Fa)", fontsize=9)
     ax.set_ylabel("Combination index (CI)", fontsize=9)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=8)
+    despine(ax)
     if curve is not None:
         handles = [h for h in ax.get_lines() if h.get_gid() in ("combinations", "ci_curve")]
         ax.legend(handles=handles, fontsize=7.5, frameon=False, loc="best")

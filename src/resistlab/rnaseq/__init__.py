@@ -14,22 +14,15 @@ with it on the team's reference data)::
 
 Pathways: `gsea_prerank` (GSEA on a ranked list), `over_representation`
 (hypergeometric + BH), `pathway_activity` (PROGENy footprints), on the
-shipped collections (`load_gene_sets`: curated resistance signatures,
+shipped collections (`resistlab.io.genesets.load_gene_sets`: curated resistance signatures,
 WikiPathways, PROGENy) or any GMT file; MSigDB Hallmark downloads on request.
+Reading and downloading gene sets live in `resistlab.io.genesets`.
 """
 
 from resistlab.rnaseq.deseq import DESeqFit, deseq
 from resistlab.rnaseq.design import Design, DesignWarning, design_matrix
 from resistlab.rnaseq.gene_ids import is_ensembl, strip_version, symbol_table, to_symbols
-from resistlab.rnaseq.genesets import (
-    COLLECTIONS,
-    HALLMARK_URL,
-    GeneSets,
-    as_gene_sets,
-    download_hallmark,
-    load_gene_sets,
-    resistance_signatures,
-)
+from resistlab.rnaseq.genesets import GeneSets, as_gene_sets
 from resistlab.rnaseq.gsea import GseaResult, gsea_prerank
 from resistlab.rnaseq.normalization import normalization_factors, size_factors
 from resistlab.rnaseq.ora import OraResult, benjamini_hochberg, over_representation
@@ -47,8 +40,6 @@ from resistlab.rnaseq.shrink import ShrunkenLFC, shrink_lfc
 from resistlab.rnaseq.transform import variance_stabilizing_transformation
 
 __all__ = [
-    "COLLECTIONS",
-    "HALLMARK_URL",
     "PROGENY_PATHWAYS",
     "CountQC",
     "DEResults",
@@ -67,15 +58,12 @@ __all__ = [
     "count_qc",
     "deseq",
     "design_matrix",
-    "download_hallmark",
     "gsea_prerank",
     "is_ensembl",
-    "load_gene_sets",
     "normalization_factors",
     "over_representation",
     "pathway_activity",
     "progeny_model",
-    "resistance_signatures",
     "sample_activity",
     "shrink_lfc",
     "size_factors",

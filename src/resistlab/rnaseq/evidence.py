@@ -30,8 +30,8 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
+from resistlab.io.genesets import load_gene_sets
 from resistlab.provenance import cite, data_row
-from resistlab.rnaseq.genesets import load_gene_sets
 
 __all__ = ["EVIDENCE_COLUMNS", "GENE_SETS_FOR_EVIDENCE", "rnaseq_evidence"]
 
