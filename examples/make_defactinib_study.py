@@ -489,6 +489,33 @@ def copy_inputs(out: Path) -> None:
         shutil.copyfile(HERE / "rnaseq" / name, out / "rnaseq" / name)
 
 
+# IHC of xenograft sections, scored by a pathologist and entered by hand: H-scores (0-300),
+# mean of 5 tumours per line; log2 of the H-score ratio, p from the lab's Mann-Whitney test.
+IHC_ROWS = (
+    ("ihc", "p-STAT3 (Tyr705)", "resistant_vs_parental", 45.0, 102.0, 0.016, 5),
+    ("ihc", "HER2", "resistant_vs_parental", 28.0, 118.0, 0.008, 5),
+)
+
+
+def write_hand_evidence(out: Path) -> None:
+    """The lab's hand-written evidence table (the DESIGN.md format) for the IHC results."""
+    rows = [["assay", "target", "comparison", "log2_fold_change", "p_value", "se", "n", "source"]]
+    for assay, target, comparison, parental, resistant, p, n in IHC_ROWS:
+        rows.append(
+            [
+                assay,
+                target,
+                comparison,
+                f"{np.log2(resistant / parental):.3f}",
+                p,
+                "",
+                n,
+                f"xenograft sections, H-score {parental:g} -> {resistant:g} (mean of {n} tumours)",
+            ]
+        )
+    _write_text(out / "evidence" / "ihc_xenografts.csv", _csv(rows))
+
+
 def _flow(items: list) -> str:
     return "[" + ", ".join(items) + "]"
 
@@ -535,7 +562,7 @@ def study_yaml(
         "synergy:",
         "  plates:",
         *plate_lines(synergy, "    "),
-        "evidence: []   # hand-written evidence tables (CSV), none here",
+        "evidence: [evidence/ihc_xenografts.csv]   # hand-written evidence tables (CSV)",
         "",
     ]
     return "\n".join(lines)
@@ -603,6 +630,7 @@ def main(out: Path = OUT) -> Path:
     rtk = write_rtk_array(out, np.random.default_rng(SEED + 2))
     synergy = write_synergy(out, np.random.default_rng(SYNERGY_SEED))
     copy_inputs(out)
+    write_hand_evidence(out)
     _write_text(out / "study.yaml", study_yaml(plates, holiday, western, rtk, synergy))
     _write_text(out / "truth.yaml", yaml.safe_dump(truth(), sort_keys=False))
     return out

@@ -60,5 +60,6 @@ def test_unknown_assay_is_a_one_line_error_naming_the_row(tmp_path: Path) -> Non
     ).to_csv(path, index=False)
     result = runner.invoke(app, ["mechanisms", str(path), "-o", str(tmp_path / "r.csv")])
     assert result.exit_code == 1
-    assert "row 1: unknown assay 'blot'" in result.output
+    # the file, its spreadsheet row (the header is row 1) and the column
+    assert "ev.csv, row 2, column assay: 'blot' is not a known assay" in result.output
     assert not (tmp_path / "r.csv").exists()

@@ -110,6 +110,10 @@ def test_every_evidence_number_is_found_at_the_file_and_row_it_cites(report: Pat
                 names = {_line(STUDY / place.file, r)["Name"] for r in place.rows}
                 mine = lanes[want & lanes["file"].eq(Path(place.file).name)]
                 assert names == set(mine["lane"].astype(str)), place
+        elif rec.assay == "ihc":  # typed in by hand: the cited row holds the number
+            record = _line(STUDY / first.file, first.rows[0])
+            assert float(record["log2_fold_change"]) == pytest.approx(value, rel=1e-12)
+            assert record["target"] == rec.target
         elif rec.assay == "rtk_array":  # raw spots: every cited row is a spot of the target
             for place in cited:
                 for r in place.rows:
@@ -117,7 +121,15 @@ def test_every_evidence_number_is_found_at_the_file_and_row_it_cites(report: Pat
                         line = handle.read().splitlines()[r - 1]
                     assert line.split(",")[2] == rec.target
         checked.add(rec.assay)
-    assert checked == {"dose_response", "western", "rtk_array", "rnaseq", "pathway", "synergy"}
+    assert checked == {
+        "dose_response",
+        "western",
+        "rtk_array",
+        "rnaseq",
+        "pathway",
+        "synergy",
+        "ihc",
+    }
 
 
 def test_every_link_in_the_page_resolves(report: Path) -> None:
@@ -271,3 +283,49 @@ def test_the_troubleshooting_walk_can_be_resumed_from_the_report_folder(
     )
     assert result.exit_code == 0, result.output
     assert f"{stated[1]} of {stated[2]} steps answered by the data" in result.output
+
+
+def _bad_evidence_file(study: Path) -> None:
+    path = study / "evidence" / "ihc_xenografts.csv"
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace("ihc,", "immunostain,", 1)  # spreadsheet row 3
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _malformed_yaml(study: Path) -> None:
+    text = (study / "study.yaml").read_text()
+    (study / "study.yaml").write_text(text.replace("parental: MDA-MB-231", "parental: [MDA"))
+
+
+def _wrong_columns(study: Path) -> None:
+    path = study / "rnaseq" / "samples.csv"
+    frame = pd.read_csv(path).rename(columns={"condition": "group"})
+    frame.to_csv(path, index=False)
+
+
+def _array_without_signal(study: Path) -> None:
+    path = study / "rtk_array" / "phospho_rtk_array_imagej.csv"
+    text = path.read_text().replace("Integrated Density", "Comment")
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (_bad_evidence_file, r"evidence/ihc_xenografts\.csv, row 3, column assay: 'immunostain'"),
+        (_malformed_yaml, r"study\.yaml"),
+        (_wrong_columns, r"samples\.csv.*condition"),
+        (_array_without_signal, r"phospho_rtk_array_imagej\.csv"),
+    ],
+    ids=["unknown assay", "malformed study.yaml", "wrong columns", "no signal column"],
+)
+def test_bad_input_is_named_and_leaves_nothing(tmp_path: Path, spoil: object, message: str) -> None:
+    study = tmp_path / "study"
+    shutil.copytree(STUDY, study)
+    assert callable(spoil)
+    spoil(study)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["report", str(study), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert re.search(message, " ".join(result.output.split())), result.output
+    assert not out.exists() and list(tmp_path.glob(".out*")) == []

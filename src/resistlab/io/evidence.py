@@ -12,6 +12,35 @@ from resistlab.provenance import cite, data_row
 __all__ = ["read_evidence"]
 
 
+def _check_rows(frame: pd.DataFrame, path: Path) -> None:
+    """Name the first row whose assay is unknown or whose numbers are not numbers."""
+    from resistlab.mechanism.scoring import ASSAYS
+
+    assays = frame["assay"].astype(str).str.strip().str.lower()
+    for column, bad, why in (
+        ("assay", ~assays.isin(ASSAYS), f"is not a known assay ({', '.join(ASSAYS)})"),
+        ("target", frame["target"].isna(), "is empty"),
+        ("comparison", frame["comparison"].isna(), "is empty"),
+        *(
+            (
+                column,
+                frame[column].notna() & pd.to_numeric(frame[column], errors="coerce").isna()
+                if column in frame
+                else pd.Series(False, index=frame.index),
+                "is not a number",
+            )
+            for column in ("log2_fold_change", "p_value", "se", "n")
+        ),
+        ("log2_fold_change", frame["log2_fold_change"].isna(), "is empty"),
+    ):
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            value = frame[column].iloc[i]
+            shown = "" if pd.isna(value) else f" {value!r}"
+            msg = f"{path}, row {data_row(i)}, column {column}:{shown} {why}"
+            raise FileFormatError(msg)
+
+
 def _name(path: Path, root: Path | None) -> str:
     if root is not None and path.resolve().is_relative_to(root.resolve()):
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -49,6 +78,7 @@ def read_evidence(paths: list[Path], *, relative_to: Path | None = None) -> pd.D
                 "comparison, log2_fold_change and optionally p_value, se, n, source"
             )
             raise FileFormatError(msg)
+        _check_rows(frame, path)
         name = _name(path, relative_to)
         given = (
             frame["source"].fillna("").astype(str).str.strip()

@@ -7,6 +7,7 @@ atomically, figures rendered before anything is written).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,30 @@ def read_inputs(counts: list[Path], sheet: Path, tx2gene: Path | None) -> Rnaseq
         matrix = read_counts(counts[0])
     samples = read_sample_sheet(sheet, samples=list(matrix.columns))
     return RnaseqInputs(matrix, samples, lengths)
+
+
+def _check_sheet_columns(
+    samples: pd.DataFrame,
+    sheet: Path,
+    design: str,
+    reduced: str | None,
+    contrast: tuple[str, str, str] | None,
+) -> None:
+    """Name the sample sheet and the column when the design or contrast needs one it lacks."""
+    needed = {
+        name: f"the design {formula!r}"
+        for formula in (design, reduced or "~ 1")
+        for name in re.findall(r"[A-Za-z_][\w.]*", formula.lstrip().lstrip("~"))
+    }
+    if contrast is not None:
+        needed.setdefault(contrast[0], f"the contrast {list(contrast)}")
+    for name, by in needed.items():
+        if name not in samples.columns:
+            msg = (
+                f"{sheet}: no column {name!r}, which {by} needs "
+                f"(the sheet has {', '.join(map(str, samples.columns))})"
+            )
+            raise InputError(msg)
 
 
 def _symbols(genes: pd.Index) -> pd.Series:
@@ -225,6 +250,7 @@ def run_rnaseq(
     total = len(STEPS)
     update(0, total)
     inputs = read_inputs(counts, sheet_path, tx2gene)
+    _check_sheet_columns(inputs.samples, sheet_path, design, reduced, contrast)
     if contrast is None:
         contrast = _default_contrast(inputs.samples, design)
     factor, num, den = contrast
