@@ -21,7 +21,7 @@ mechanism's log-odds::
   2.4 (about 11:1).
 
 A marker measured by several assays counts its best row per assay, the second and later
-assays at half weight. The confidence is the summed log-odds mapped through Platt scaling
+assays at half weight. The confidence is the summed log-odds mapped through a monotone map
 fitted on simulated studies with known truth (`resistlab.mechanism.calibration`); the
 verdict: ``untested`` when no marker was measured, ``supported`` from 0.9,
 ``weakly supported`` from 0.7, ``contradicted`` at 0.2 or below, else ``inconclusive``.
@@ -256,7 +256,7 @@ def score_mechanisms(
     max_experiments : int
         Next experiments listed per mechanism.
     calibrated : bool
-        Map scores to confidences with the shipped Platt calibration
+        Map scores to confidences with the shipped isotonic calibration
         (`resistlab.mechanism.calibration`); False gives the raw logistic of the score.
 
     Raises
