@@ -389,18 +389,15 @@ def _write_figures(
     from resistlab._atomic import atomic_path
     from resistlab.report import save_figure
     from resistlab.report import synergy_figures as sf
+    from resistlab.synergy.tables import well_scores
 
-    b, r, c = m.mean_response.shape
+    scores = {name: well_scores(m, wells, name) for name in names}
     for i, block in enumerate(m.block_ids):
         tag = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in block)
         save_figure(sf.plot_response_heatmap(m, block=i), out / f"block_{tag}_response.png")
-        part = wells[wells["block_id"] == block]
-        rows = np.searchsorted(m.conc1[i][np.isfinite(m.conc1[i])], part["conc1"])
-        cols = np.searchsorted(m.conc2[i][np.isfinite(m.conc2[i])], part["conc2"])
         divs = []
         for k, name in enumerate(names):
-            synergy = np.full((b, r, c), np.nan)
-            synergy[i, rows, cols] = part[f"{name}_synergy"].to_numpy()
+            synergy = scores[name]
             save_figure(
                 sf.plot_synergy_heatmap(m, synergy, block=i, title=f"{name.upper()} synergy"),
                 out / f"block_{tag}_{name}.png",

@@ -15,6 +15,7 @@ named, and `write_study_report` leaves no partial output.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -300,7 +301,42 @@ def _western(spec: StudySpec, out: Path) -> SectionResult:
         if frames
         else pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
     )
+    section.tables["bands"] = section.tables.pop("bands")  # comparisons first, bands last
+    _summarise_fold_changes(section, "Western blots")
+    if len(section.evidence):
+        section.figures.append(
+            _fold_change_figure(section.evidence, out / "fold_changes.png", "Western blots")
+        )
     return section
+
+
+def _summarise_fold_changes(section: SectionResult, what: str) -> None:
+    """One sentence per comparison: the targets that changed at least 1.5-fold, p < 0.05."""
+    evidence = section.evidence
+    if evidence is None or evidence.empty:
+        return
+    for comparison, rows in evidence.groupby("comparison", sort=False):
+        changed = rows[(rows["log2_fold_change"].abs() >= np.log2(1.5)) & (rows["p_value"] < 0.05)]
+        names = ", ".join(
+            f"{t} {2.0**v:.2g}x"
+            for t, v in zip(changed["target"], changed["log2_fold_change"], strict=True)
+        )
+        label = str(comparison).replace("_vs_", " vs ").replace("_", " ")
+        section.summary.append(
+            f"{what}, {label}: "
+            + (
+                f"changed at least 1.5-fold (p < 0.05): {names}."
+                if names
+                else "no target changed at least 1.5-fold with p < 0.05."
+            )
+        )
+
+
+def _fold_change_figure(evidence: pd.DataFrame, path: Path, title: str) -> Path:
+    from resistlab.report import save_figure
+    from resistlab.report.evidence_figures import plot_fold_changes
+
+    return save_figure(plot_fold_changes(evidence, title=title), path)
 
 
 def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
@@ -336,6 +372,10 @@ def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
     section.evidence = phospho_array_targets(
         result.to_evidence(assay="rtk_array", comparison="resistant_vs_parental", source=None)
     )
+    if len(section.evidence):
+        section.figures.append(
+            _fold_change_figure(section.evidence, out / "fold_changes.png", "Phospho-RTK array")
+        )
     return section
 
 
@@ -380,6 +420,7 @@ def _synergy(spec: StudySpec, out: Path) -> SectionResult:
     wells, blocks = score_blocks(matrices, ("bliss", "zip"), n_boot=300, seed=0)
     blocks = pd.concat([blocks, qc[["n_outliers", "replicate_sd", "qc_warnings"]]], axis=1)
     blocks["plates"] = _block_plates(blocks, spec)
+    section.figures = _synergy_figures(matrices, wells, out)
     out.mkdir(parents=True, exist_ok=True)
     wells.to_csv(out / "wells.csv", index=False)
     section.tables["blocks"] = blocks
@@ -399,6 +440,22 @@ def _synergy(spec: StudySpec, out: Path) -> SectionResult:
         source="synergy/blocks.csv",
     )
     return section
+
+
+def _synergy_figures(matrices: Any, wells: pd.DataFrame, out: Path) -> list[Path]:
+    """Draw the ZIP synergy map of each block (red synergy, blue antagonism)."""
+    from resistlab.report import save_figure
+    from resistlab.report.synergy_figures import plot_synergy_heatmap
+    from resistlab.synergy.tables import well_scores
+
+    out.mkdir(parents=True, exist_ok=True)
+    scores = well_scores(matrices, wells, "zip")
+    paths = []
+    for i, block in enumerate(matrices.block_ids):
+        tag = re.sub(r"[^A-Za-z0-9_-]+", "-", str(block)).strip("-")
+        figure = plot_synergy_heatmap(matrices, scores, block=i, title="ZIP synergy")
+        paths.append(save_figure(figure, out / f"zip_{tag}.png"))
+    return paths
 
 
 def _block_plates(blocks: pd.DataFrame, spec: StudySpec) -> list[str]:
@@ -426,6 +483,7 @@ def _evidence_files(spec: StudySpec) -> SectionResult:
 
     section = SectionResult("evidence_files", "Evidence entered by hand")
     section.evidence = read_evidence(list(spec.evidence), relative_to=spec.folder)
+    section.tables["rows"] = section.evidence
     section.summary.append(
         f"{len(section.evidence)} rows from {', '.join(p.name for p in spec.evidence)}."
     )
@@ -531,9 +589,9 @@ def _baseline_rtk(spec: StudySpec, rnaseq_out: Path) -> SectionResult | None:
             levels[symbol] = by_gene[gene]
     if not levels:
         return None
-    status, sentence = baseline_rtk_status(pd.Series(levels))
+    _status, sentence = baseline_rtk_status(pd.Series(levels))
     section = SectionResult("baseline_rtk", "Baseline RTK levels of the parental line")
-    section.summary.append(f"{status}: {sentence}.")
+    section.summary.append(f"{sentence[0].upper()}{sentence[1:]}.")
     section.tables["parental_rtk_levels"] = pd.DataFrame(
         {"rtk": list(levels), "mean_normalized_count": list(levels.values())}
     )

@@ -129,15 +129,17 @@ def _table(
     """Render `frame`; with `csv`, a first column gives each row's spreadsheet row there."""
     view = frame[columns] if columns else frame
     hidden = 0
-    if columns is None and view.shape[1] > 12:
-        hidden = view.shape[1] - 12
-        view = view.iloc[:, :12]
+    if columns is None and view.shape[1] > 12:  # the first 12, and the citations always
+        kept = [c for c in view.columns[:12] if c not in cited]
+        kept += [c for c in view.columns if c in cited]
+        hidden = view.shape[1] - len(kept)
+        view = view[kept]
     head = ("<th>row</th>" if csv else "") + "".join(f"<th>{_esc(c)}</th>" for c in view.columns)
     body = []
     for i, (_, row) in enumerate(view.head(rows).iterrows()):
         cells = []
-        for name, value in row.items():
-            if str(name) in cited and isinstance(value, str):
+        for value in row:
+            if isinstance(value, str):  # citations anywhere become links
                 cells.append(f"<td>{_evidence_links(links.text(value))}</td>")
                 continue
             cls = ' class="num"' if isinstance(value, int | float) else ""

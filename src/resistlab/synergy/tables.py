@@ -17,7 +17,23 @@ import pandas as pd
 if TYPE_CHECKING:
     from resistlab.synergy import DoseMatrices
 
-__all__ = ["model_scorers", "quiet_all_nan", "score_blocks"]
+__all__ = ["model_scorers", "quiet_all_nan", "score_blocks", "well_scores"]
+
+
+def well_scores(m: DoseMatrices, wells: pd.DataFrame, name: str) -> np.ndarray:
+    """Return model `name`'s per-well scores of `wells` (from `score_blocks`) as (B, R, C).
+
+    The array is aligned with ``m.mean_response``, NaN where a well has no score; the
+    figures of `resistlab.report.synergy_figures` take it as ``synergy``.
+    """
+    b, r, c = m.mean_response.shape
+    out = np.full((b, r, c), np.nan)
+    for i, block in enumerate(m.block_ids):
+        part = wells[(wells["block_id"] == block) & wells["conc1"].notna() & wells["conc2"].notna()]
+        rows = np.searchsorted(m.conc1[i][np.isfinite(m.conc1[i])], part["conc1"])
+        cols = np.searchsorted(m.conc2[i][np.isfinite(m.conc2[i])], part["conc2"])
+        out[i, rows, cols] = part[f"{name}_synergy"].to_numpy()
+    return out
 
 
 def model_scorers() -> dict[str, object]:
