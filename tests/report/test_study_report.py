@@ -147,6 +147,16 @@ def test_every_link_in_the_page_resolves(report: Path) -> None:
     assert 'href="#evidence-11"' in page
     assert any(h.endswith("blots/blot1_HER2.csv") for h in local)
     assert 'href="#t-dose-response-fold-resistance-csv-2"' in page  # the headline fold
+    # a section's summary numbers link to their table rows: pSTAT3 activation (phospho
+    # over total) in the Western comparison table, read here with the csv module
+    with (report / "western" / "resistant_vs_parental.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(
+        k + 2
+        for k, r in enumerate(rows)
+        if r["target"] == "pSTAT3_Y705" and r["measure"] == "to_total"
+    )
+    assert f'href="#t-western-resistant-vs-parental-csv-{row}"' in page
 
 
 def test_page_has_every_section_and_embedded_figures(report: Path) -> None:

@@ -105,7 +105,8 @@ def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
             section.summary.append(
                 f"{rec.cell_line} is {rec.fold:.1f}x resistant to {rec.drug} "
                 f"(IC50 fold, 95 % CI {rec.fold_ci_low:.1f}-{rec.fold_ci_high:.1f}, "
-                f"p = {rec.p_value:.2g}) against {rec.reference_line}."
+                f"p = {rec.p_value:.2g}) against {rec.reference_line} "
+                f"({cite(table, data_row(int(str(rec.Index))))})."
             )
             rows.append(
                 {
@@ -140,7 +141,7 @@ def _dose_response(spec: StudySpec, out: Path) -> SectionResult:
             f"The knowledge base holds {len(published)} published potency values for "
             f"{spec.drug}, {int(checked.sum())} with a number (published_ic50s.csv): "
             + "; ".join(
-                f"{r.measure} {r.value:g} {r.unit} ({r.format}, {r.confidence})"
+                f"{r.measure} {r.value:g} {r.unit} against {r.against} ({r.format}, {r.confidence})"
                 for r in published[checked].itertuples()
             )
             + (
@@ -241,7 +242,8 @@ def _drug_holiday(spec: StudySpec, out: Path) -> SectionResult:
         for rec in fold.itertuples():
             section.summary.append(
                 f"After the drug holiday the IC50 is {rec.fold:.2f}x that of the line kept on "
-                f"{rec.drug} (95 % CI {rec.fold_ci_low:.2f}-{rec.fold_ci_high:.2f})."
+                f"{rec.drug} (95 % CI {rec.fold_ci_low:.2f}-{rec.fold_ci_high:.2f}; "
+                f"{cite(table, data_row(int(str(rec.Index))))})."
             )
             rows.append(
                 {
@@ -311,16 +313,26 @@ def _western(spec: StudySpec, out: Path) -> SectionResult:
 
 
 def _summarise_fold_changes(section: SectionResult, what: str) -> None:
-    """One sentence per comparison: the targets that changed at least 1.5-fold, p < 0.05."""
+    """One sentence per comparison: the targets that changed at least 1.5-fold, p < 0.05.
+
+    Each target cites its row of the comparison's table (``<comparison>.csv``).
+    """
     evidence = section.evidence
     if evidence is None or evidence.empty:
         return
     for comparison, rows in evidence.groupby("comparison", sort=False):
         changed = rows[(rows["log2_fold_change"].abs() >= np.log2(1.5)) & (rows["p_value"] < 0.05)]
-        names = ", ".join(
-            f"{t} {2.0**v:.2g}x"
-            for t, v in zip(changed["target"], changed["log2_fold_change"], strict=True)
-        )
+        table = section.tables[str(comparison)].reset_index(drop=True)
+        where = f"{section.name}/{comparison}.csv"
+        cited = []
+        for target, value in zip(changed["target"], changed["log2_fold_change"], strict=True):
+            at = np.flatnonzero(
+                (table["target"].astype(str) == str(target))
+                & np.isclose(table["log2_fold_change"].to_numpy(dtype=float), float(value))
+            )
+            row = f" ({cite(where, data_row(int(at[0])))})" if len(at) else ""
+            cited.append(f"{target} {2.0**value:.2g}x{row}")
+        names = ", ".join(cited)
         label = str(comparison).replace("_vs_", " vs ").replace("_", " ")
         section.summary.append(
             f"{what}, {label}: "
@@ -360,11 +372,12 @@ def _rtk_array(spec: StudySpec, out: Path) -> SectionResult:
     out.mkdir(parents=True, exist_ok=True)
     table = result.to_frame()
     section.tables["fold_changes"] = table
-    hits = table[table["hit"]]
+    hits = table.reset_index(drop=True)
+    hits = hits[hits["hit"]]
     if len(hits):
         names = ", ".join(
-            f"{t} {2.0**v:.1f}x"
-            for t, v in zip(hits["target"], hits["log2_fold_change"], strict=True)
+            f"{t} {2.0**v:.1f}x ({cite(f'{out.name}/fold_changes.csv', data_row(int(str(i))))})"
+            for i, t, v in zip(hits.index, hits["target"], hits["log2_fold_change"], strict=True)
         )
         section.summary.append(f"Phospho-RTK array hits (resistant vs parental): {names}.")
     else:
@@ -424,12 +437,12 @@ def _synergy(spec: StudySpec, out: Path) -> SectionResult:
     out.mkdir(parents=True, exist_ok=True)
     wells.to_csv(out / "wells.csv", index=False)
     section.tables["blocks"] = blocks
-    for _, rec in blocks.iterrows():
+    for k, (_, rec) in enumerate(blocks.iterrows()):
         line = str(rec["cell_line"]) or "the resistant line"
         section.summary.append(
             f"{rec['drug1']} + {rec['drug2']} in {line}: ZIP {rec['zip_mean']:+.1f} (95 % CI "
             f"{rec['zip_ci_low']:+.1f} to {rec['zip_ci_high']:+.1f}), "
-            f"Bliss {rec['bliss_mean']:+.1f}."
+            f"Bliss {rec['bliss_mean']:+.1f} ({cite(f'{out.name}/blocks.csv', data_row(k))})."
         )
     lines = {str(x) for x in blocks["cell_line"] if str(x)}
     section.evidence = synergy_evidence(
