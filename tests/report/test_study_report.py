@@ -157,6 +157,14 @@ def test_every_link_in_the_page_resolves(report: Path) -> None:
         if r["target"] == "pSTAT3_Y705" and r["measure"] == "to_total"
     )
     assert f'href="#t-western-resistant-vs-parental-csv-{row}"' in page
+    text = re.sub(r"<[^>]+>", "", page)
+    cited = re.findall(
+        r"GSEA (\w+): NES ([+-][\d.]+), FDR [^(]*\(rnaseq/gsea\.csv, row (\d+)\)", text
+    )
+    assert len(cited) == 3  # the top three curated signatures
+    for term, nes, at in cited:
+        record = _line(report / "rnaseq" / "gsea.csv", int(at))
+        assert record["term"] == term and f"{float(record['nes']):+.2f}" == nes
 
 
 def test_page_has_every_section_and_embedded_figures(report: Path) -> None:

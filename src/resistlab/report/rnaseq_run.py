@@ -18,6 +18,7 @@ import pandas as pd
 
 from resistlab._atomic import atomic_path
 from resistlab.errors import AnalysisError, InputError
+from resistlab.provenance import cite, data_row
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -332,8 +333,10 @@ def run_rnaseq(
         warnings_out.append(f"QC: sample {rec.sample}: {rec.outlier_reason}")
     warnings_out += [f"skipped: {note}" for note in skipped]
     top = gsea[gsea["collection"] == "resistance"].sort_values("fdr").head(3)
+    gsea_file = f"{cite_as}/gsea.csv" if cite_as else "gsea.csv"
     for rec in top.itertuples():
         fdr = f"< {1 / permutations:.1g}" if rec.fdr == 0 else f"{rec.fdr:.3g}"
-        lines.append(f"GSEA {rec.term}: NES {rec.nes:+.2f}, FDR {fdr}")
+        where = cite(gsea_file, data_row(int(str(rec.Index))))
+        lines.append(f"GSEA {rec.term}: NES {rec.nes:+.2f}, FDR {fdr} ({where})")
     lines.append(f"wrote {output}/ (de.csv, evidence.csv, {written} figures)")
     return lines, warnings_out
