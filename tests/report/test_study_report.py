@@ -176,6 +176,14 @@ def test_page_has_every_section_and_embedded_figures(report: Path) -> None:
     assert "GEC50 ratio 6.7x" in page  # the growth-rate corrected view (truth: 6.25x planted)
     assert "Decreased Defactinib efficacy" in page  # the troubleshooting guide that fits
     assert 'href="ranking.csv"' in page and (report / "ranking.csv").exists()
+    # methods state the parameters used: the study's design, the calibration shipped
+    from resistlab.mechanism.calibration import load_calibration
+
+    methods = page[page.index("id='methods'") : page.index("id='references'")]
+    spec = yaml.safe_load((STUDY / "study.yaml").read_text())
+    assert f"design {spec['rnaseq']['design']}" in methods
+    assert f"fitted on {load_calibration().studies:,} simulated studies" in methods
+    assert "Software: resistlab" in methods and "scipy" in methods
 
 
 def test_published_potency_of_the_drug_is_shown_with_its_status(report: Path) -> None:

@@ -33,7 +33,12 @@ from resistlab.provenance import cite, data_row
 
 __all__ = ["SectionResult", "StudyResult", "analyse_study", "write_study_report"]
 
-Progress = Callable[[str, int, int], None]  # (step starting, steps done, steps in all)
+Progress = Callable[[str, int, int], None]
+# parameters the report fixes (the methods section prints them)
+SYNERGY_MODELS = ("bliss", "zip")
+SYNERGY_BOOTSTRAP = 300
+SYNERGY_SEED = 0
+GSEA_PERMUTATIONS = 1000  # (step starting, steps done, steps in all)
 _VEHICLE = {"vehicle", "dmso", "control", "none", "untreated", "0"}
 
 
@@ -406,7 +411,7 @@ def _rnaseq(spec: StudySpec, out: Path) -> SectionResult:
         design=cfg.get("design", "~ condition"),
         contrast=contrast,
         tx2gene=cfg.get("tx2gene"),
-        permutations=1000,
+        permutations=GSEA_PERMUTATIONS,
         cite_as=out.name,
     )
     section = SectionResult("rnaseq", "RNA-seq: differential expression and pathways")
@@ -430,7 +435,9 @@ def _synergy(spec: StudySpec, out: Path) -> SectionResult:
         [p.export for p in spec.synergy_plates], [p.map for p in spec.synergy_plates]
     )
     qc = combination_qc(matrices)
-    wells, blocks = score_blocks(matrices, ("bliss", "zip"), n_boot=300, seed=0)
+    wells, blocks = score_blocks(
+        matrices, SYNERGY_MODELS, n_boot=SYNERGY_BOOTSTRAP, seed=SYNERGY_SEED
+    )
     blocks = pd.concat([blocks, qc[["n_outliers", "replicate_sd", "qc_warnings"]]], axis=1)
     blocks["plates"] = _block_plates(blocks, spec)
     section.figures = _synergy_figures(matrices, wells, out)
