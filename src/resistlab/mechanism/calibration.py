@@ -169,6 +169,7 @@ def fit_isotonic(
 def reliability(
     scores: np.ndarray,
     present: np.ndarray,
+    *,
     calibration: Calibration | None = None,
     edges: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0),
 ) -> pd.DataFrame:

@@ -22,7 +22,7 @@ __all__ = ["confidence_interval", "plot_fold_changes"]
 
 
 def confidence_interval(
-    log2_fold_change: np.ndarray, se: np.ndarray, n: np.ndarray, level: float = 0.95
+    log2_fold_change: np.ndarray, se: np.ndarray, n: np.ndarray, *, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the (low, high) interval of each row: t with n - 1 df, normal without n.
 
