@@ -1,10 +1,12 @@
-"""Conventions as tests: curated public names and at most three positional parameters."""
+"""Conventions as tests: curated public names, three positional parameters, pure analyses."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +48,28 @@ def test_public_functions_take_at_most_three_positional_parameters(name, functio
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     assert len(positional) <= 3, f"{name} has {len(positional)} positional parameters"
+
+
+ANALYSES = ("campaign", "dose_response", "imaging", "mechanism", "plates", "rnaseq", "synergy")
+EDGES = ("resistlab.io", "resistlab.report", "resistlab.cli", "resistlab.store")
+
+
+@pytest.mark.parametrize("package", ANALYSES)
+def test_analysis_packages_import_no_io_report_cli_or_store(package: str) -> None:
+    """Analyses stay pure: files, figures, the command line and the database are edges."""
+    folder = Path(resistlab.__file__).parent / package
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            found += [
+                f"{path.name}:{node.lineno} {name}"
+                for name in names
+                if any(name == edge or name.startswith(edge + ".") for edge in EDGES)
+            ]
+    assert found == []

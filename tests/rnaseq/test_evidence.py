@@ -42,6 +42,7 @@ def test_evidence_rows_carry_rtk_and_stat3_changes(rng: np.random.Generator) -> 
     ).to_frame()
     ev = rnaseq_evidence(
         res.table,
+        signatures=load_gene_sets("resistance"),
         normalized=fit.normalized_counts(),
         groups=(["d", "e", "f"], ["a", "b", "c"]),
         gsea=gsea,

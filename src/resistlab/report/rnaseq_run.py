@@ -243,6 +243,7 @@ def run_rnaseq(
     beside ``evidence.csv``), or under the folder `cite_as` when given (the study report
     cites ``rnaseq/de.csv``).
     """
+    from resistlab.io.genesets import load_gene_sets
     from resistlab.rnaseq import deseq, variance_stabilizing_transformation
     from resistlab.rnaseq.evidence import rnaseq_evidence
     from resistlab.rnaseq.qc import count_qc
@@ -287,6 +288,7 @@ def run_rnaseq(
     gsea = tables["gsea"]
     evidence = rnaseq_evidence(
         res.table,
+        signatures=load_gene_sets("resistance"),
         symbols=symbols,
         normalized=fit.normalized_counts(),
         groups=groups,

@@ -24,13 +24,12 @@ Three kinds of rows, all with ``comparison`` = the contrast's name
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
 
-from resistlab.io.genesets import load_gene_sets
 from resistlab.provenance import cite, data_row
 
 __all__ = ["EVIDENCE_COLUMNS", "GENE_SETS_FOR_EVIDENCE", "rnaseq_evidence"]
@@ -64,11 +63,11 @@ def _gene_rows(
     groups: tuple[Sequence[str], Sequence[str]] | None,
     comparison: str,
     source: str,
+    signatures: Mapping[str, Sequence[str]],
 ) -> list[dict[str, object]]:
-    sets = load_gene_sets("resistance")
     wanted: dict[str, str] = {}
     for name in GENE_SETS_FOR_EVIDENCE:
-        for gene in sets[name]:
+        for gene in signatures.get(name, ()):
             wanted.setdefault(gene, name)
     rows: list[dict[str, object]] = []
     n = normalized.shape[1] if normalized is not None else np.nan
@@ -113,6 +112,7 @@ def _gene_rows(
 def rnaseq_evidence(
     table: pd.DataFrame,
     *,
+    signatures: Mapping[str, Sequence[str]],
     symbols: pd.Series | None = None,
     normalized: pd.DataFrame | None = None,
     groups: tuple[Sequence[str], Sequence[str]] | None = None,
@@ -127,6 +127,9 @@ def rnaseq_evidence(
     ----------
     table : DataFrame
         DE results indexed by gene id (``DEResults.table``).
+    signatures : mapping of str to gene symbols
+        The curated resistance signatures (``resistlab.io.genesets.load_gene_sets(
+        "resistance")``): the genes of `GENE_SETS_FOR_EVIDENCE` become gene rows.
     symbols : Series, optional
         Gene id -> HGNC symbol; by default the ids are taken as symbols.
     normalized : DataFrame, optional
@@ -150,12 +153,14 @@ def rnaseq_evidence(
     --------
     >>> t = pd.DataFrame({"log2FoldChange": [2.5, 0.1], "lfcSE": [0.3, 0.2],
     ...                   "padj": [1e-6, 0.9]}, index=["ERBB2", "GAPDH"])
-    >>> rnaseq_evidence(t)[["assay", "target", "log2_fold_change"]].to_dict("records")
+    >>> sets = {"ERBB_RTK_RECEPTORS_LIGANDS": ["ERBB2", "EGFR"]}
+    >>> ev = rnaseq_evidence(t, signatures=sets)
+    >>> ev[["assay", "target", "log2_fold_change"]].to_dict("records")
     [{'assay': 'rnaseq', 'target': 'ERBB2', 'log2_fold_change': 2.5}]
     """
     if symbols is None:
         symbols = pd.Series(table.index, index=table.index)
-    rows = _gene_rows(table, symbols, normalized, groups, comparison, source)
+    rows = _gene_rows(table, symbols, normalized, groups, comparison, source, signatures)
     folder = PurePosixPath(source).parent
     if gsea is not None:
         for at, term, nes, fdr, size in zip(
