@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from resistlab.errors import FileFormatError
 
-__all__ = ["check_schema", "field_path"]
+__all__ = ["check_schema", "field_path", "read_checked_yaml"]
 
 
 def field_path(path: Any) -> str:
@@ -47,3 +48,20 @@ def check_schema(data: Any, schema: dict[str, Any], file: str | Path) -> None:
         where, message = _join(where, extra[0]), f"unknown field; allowed fields are {allowed}"
     msg = f"{file}, field {where or '(top level)'}: {message}"
     raise FileFormatError(msg)
+
+
+def read_checked_yaml(file: Path, schema: dict[str, Any]) -> Any:
+    """Parse the YAML `file` and check it against `schema`; errors name the file (and field).
+
+    Raises
+    ------
+    FileFormatError
+        The file cannot be read, is not YAML, or breaks the schema.
+    """
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        msg = f"{file}: cannot read YAML: {err}"
+        raise FileFormatError(msg) from err
+    check_schema(data, schema, file)
+    return data

@@ -85,7 +85,7 @@ def test_bad_contrast_and_yaml_are_clear(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError, match=r"field rnaseq\.contrast"):
         read_study(folder)
     (folder / "study.yaml").write_text("study: [unclosed\n")
-    with pytest.raises(FileFormatError, match="not valid YAML"):
+    with pytest.raises(FileFormatError, match=r"study\.yaml: cannot read YAML"):
         read_study(folder)
     with pytest.raises(FileFormatError, match=r"no study\.yaml"):
         read_study(tmp_path / "nowhere")

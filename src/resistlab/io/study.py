@@ -38,9 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from resistlab._schema import check_schema
+from resistlab._schema import read_checked_yaml
 from resistlab.errors import FileFormatError
 
 __all__ = ["PlateFiles", "StudySpec", "read_study"]
@@ -112,12 +110,7 @@ def read_study(folder: str | Path) -> StudySpec:
     if not file.is_file():
         msg = f"{root}: no study.yaml (it names the study's files; see resistlab.io.study)"
         raise FileFormatError(msg)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{file}: not valid YAML ({exc})"
-        raise FileFormatError(msg) from exc
-    check_schema(data, _schema(), file)
+    data = read_checked_yaml(file, _schema())
 
     def path(value: str, where: str) -> Path:
         full = root / value

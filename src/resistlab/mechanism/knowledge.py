@@ -23,9 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
-import yaml
-
-from resistlab._schema import check_schema
+from resistlab._schema import read_checked_yaml
 from resistlab.errors import FileFormatError
 from resistlab.units import unit_factor
 
@@ -445,13 +443,7 @@ def validate(path: str | Path) -> dict[str, Any]:
     if stem not in KNOWLEDGE_FILES:
         msg = f"{file}: not a knowledge-base file; expected one of {list(KNOWLEDGE_FILES)}"
         raise FileFormatError(msg)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        msg = f"{file}: cannot read YAML: {err}"
-        raise FileFormatError(msg) from err
-    check_schema(data, schema_of(stem), file)
-    return dict(data)
+    return dict(read_checked_yaml(file, schema_of(stem)))
 
 
 @functools.cache

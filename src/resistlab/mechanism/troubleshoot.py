@@ -30,9 +30,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from resistlab._schema import check_schema
+from resistlab._schema import read_checked_yaml
 from resistlab.errors import FileFormatError, InputError
 from resistlab.mechanism.knowledge import Knowledge, data_dir, load_knowledge, schema_of
 
@@ -328,14 +327,7 @@ def validate_guides(path: str | Path) -> dict[str, Any]:
     >>> sorted(validate_guides(data_dir() / "troubleshooting.yaml"))
     ['facts', 'guides', 'references', 'version']
     """
-    file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        msg = f"{file}: cannot read YAML: {err}"
-        raise FileFormatError(msg) from err
-    check_schema(data, schema_of("troubleshooting"), file)
-    return dict(data)
+    return dict(read_checked_yaml(Path(path), schema_of("troubleshooting")))
 
 
 @functools.cache
