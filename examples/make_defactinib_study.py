@@ -204,44 +204,7 @@ def _holiday_signal(rng: np.random.Generator, run: dict) -> np.ndarray:
 
 
 def _holiday_map(run: dict) -> dict:
-    blocks: list[dict] = []
-    for name, line in HOLIDAY_LINES.items():
-        rows = f"{line['rows'][0]}-{line['rows'][-1]}"
-        blocks += [
-            {
-                "drug": "defactinib",
-                "cell_line": name,
-                "rows": rows,
-                "columns": "2-10",
-                "top_dose": f"{mx.TOP_DOSE_UM:g} uM",
-                "dilution": int(mx.DILUTION),
-            },
-            {"role": "vehicle", "drug": "DMSO", "cell_line": name, "rows": rows, "columns": 11},
-            {
-                "role": "positive_control",
-                "drug": "staurosporine",
-                "cell_line": name,
-                "rows": rows,
-                "columns": 1,
-                "concentration": "1 uM",
-            },
-        ]
-    blocks.append({"role": "blank", "rows": "B-G", "columns": 12})
-    return {
-        "plate": {
-            "format": 96,
-            "readout": "CellTiter-Glo",
-            "culture": "3D",
-            "matrigel_lot": run["matrigel_lot"],
-            "matrigel_percent": 2,
-            "seeding_density": mx.SEEDING,
-            "incubation_hours": int(mx.INCUBATION_H),
-            "time_zero": False,
-            "run": run["name"],
-        },
-        "replicates": "by_row",
-        "blocks": blocks,
-    }
+    return mx.plate_map(run, time_zero=False, lines=HOLIDAY_LINES)
 
 
 def write_holiday(out: Path, rng: np.random.Generator) -> list[dict[str, str]]:

@@ -134,9 +134,10 @@ def gen5_text(values: np.ndarray, *, run: dict, plate: str, time_zero: bool) -> 
     return "\r\n".join(lines)
 
 
-def plate_map(run: dict, *, time_zero: bool) -> dict:
+def plate_map(run: dict, *, time_zero: bool, lines: dict | None = None) -> dict:
+    """The YAML plate map of a run; `lines` (default `LINES`) names each line's rows."""
     blocks: list[dict] = []
-    for name, line in LINES.items():
+    for name, line in (LINES if lines is None else lines).items():
         rows = f"{line['rows'][0]}-{line['rows'][-1]}"
         if time_zero:
             blocks.append(
